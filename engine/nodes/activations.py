@@ -1,0 +1,206 @@
+"""Activation functions: one Activation node type with a ``function`` param.
+
+Each function is a pair of pure helpers: ``forward(z, alpha) -> a`` and
+``backward(z, a, grad, alpha) -> dz`` (the vector-Jacobian product), where ``alpha`` is
+the function's own setting: leaky ReLU's ``negative_slope`` or ELU's ``alpha`` (PyTorch's names).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..params import ParamSpec
+from .base import Layer, NodeType
+
+SELU_ALPHA = 1.6732632423543772
+SELU_SCALE = 1.0507009873554805
+GELU_C = math.sqrt(2.0 / math.pi)
+
+
+def _sigmoid(z):
+    # tanh form: exact and free of overflow warnings for large |z|
+    return 0.5 * np.tanh(0.5 * z) + 0.5
+
+
+def _softplus(z):
+    return np.logaddexp(0.0, z).astype(z.dtype, copy=False)
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    e /= e.sum(axis=1, keepdims=True)
+    return e
+
+
+def _elu(z, alpha):
+    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0)))
+
+
+def _gelu(z, _):
+    return 0.5 * z * (1.0 + np.tanh(GELU_C * (z + 0.044715 * z**3)))
+
+
+def _gelu_grad(z, a, g, _):
+    t = np.tanh(GELU_C * (z + 0.044715 * z**3))
+    return g * (0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * GELU_C * (1.0 + 3 * 0.044715 * z * z))
+
+
+def _swish_grad(z, a, g, _):
+    s = _sigmoid(z)
+    return g * (s + a * (1.0 - s))
+
+
+def _mish(z, _):
+    return z * np.tanh(_softplus(z))
+
+
+def _mish_grad(z, a, g, _):
+    t = np.tanh(_softplus(z))
+    return g * (t + z * (1.0 - t * t) * _sigmoid(z))
+
+
+def _softmax_grad(z, a, g, _):
+    return a * (g - (g * a).sum(axis=1, keepdims=True))
+
+
+@dataclass(frozen=True)
+class Function:
+    label: str
+    formula: str
+    help: str
+    forward: Callable
+    backward: Callable
+    setting: str | None = None  # the node param this function reads, if any
+
+
+FUNCTIONS: dict[str, Function] = {
+    "identity": Function(
+        "Identity", "f(z) = z", "Passes values through unchanged; the output of a regression.",
+        lambda z, _: z, lambda z, a, g, _: g,
+    ),
+    "step": Function(
+        "Step", "f(z) = 1 if z > 0 else 0",
+        "The perceptron's threshold. Its gradient is zero, so nothing before it learns by backpropagation.",
+        lambda z, _: (z > 0).astype(z.dtype), lambda z, a, g, _: np.zeros_like(g),
+    ),
+    "sigmoid": Function(
+        "Sigmoid", "σ(z) = 1 / (1 + e^−z)",
+        "Squashes to (0, 1): a probability for two classes. Saturates, so deep stacks of it vanish gradients.",
+        lambda z, _: _sigmoid(z), lambda z, a, g, _: g * a * (1.0 - a),
+    ),
+    "tanh": Function(
+        "Tanh", "tanh(z) = (e^z − e^−z) / (e^z + e^−z)",
+        "Squashes to (−1, 1), centred on zero.",
+        lambda z, _: np.tanh(z), lambda z, a, g, _: g * (1.0 - a * a),
+    ),
+    "relu": Function(
+        "ReLU", "f(z) = max(0, z)",
+        "Zero for negative inputs, identity otherwise: cheap, and does not saturate for z > 0.",
+        lambda z, _: np.maximum(z, 0), lambda z, a, g, _: g * (z > 0),
+    ),
+    "leaky_relu": Function(
+        "Leaky ReLU", "f(z) = z if z > 0 else α·z",
+        "Like ReLU with a small slope α for negative inputs, so units cannot die.",
+        lambda z, al: np.where(z > 0, z, al * z), lambda z, a, g, al: np.where(z > 0, g, al * g),
+        setting="negative_slope",
+    ),
+    "elu": Function(
+        "ELU", "f(z) = z if z > 0 else α·(e^z − 1)",
+        "Smooth for negative inputs, saturating at −α.",
+        _elu, lambda z, a, g, al: np.where(z > 0, g, g * (a + al)), setting="alpha",
+    ),
+    "selu": Function(
+        "SELU", "f(z) = λ·(z if z > 0 else α·(e^z − 1))",
+        "Scaled ELU whose constants keep activations normalised in deep stacks (use lecun_normal init).",
+        lambda z, _: SELU_SCALE * _elu(z, SELU_ALPHA),
+        lambda z, a, g, _: np.where(z > 0, SELU_SCALE * g, g * (a + SELU_SCALE * SELU_ALPHA)),
+    ),
+    "gelu": Function(
+        "GELU", "f(z) ≈ ½·z·(1 + tanh(√(2/π)·(z + 0.044715·z³)))",
+        "Smooth ReLU weighted by the Gaussian CDF (tanh approximation) used by transformers.",
+        _gelu, _gelu_grad,
+    ),
+    "swish": Function(
+        "Swish", "f(z) = z·σ(z)", "Smooth, non-monotonic; also called SiLU.",
+        lambda z, _: z * _sigmoid(z), _swish_grad,
+    ),
+    "mish": Function(
+        "Mish", "f(z) = z·tanh(softplus(z))", "Smooth, non-monotonic, close to Swish.",
+        _mish, _mish_grad,
+    ),
+    "softplus": Function(
+        "Softplus", "f(z) = ln(1 + e^z)", "A smooth ReLU.",
+        lambda z, _: _softplus(z), lambda z, a, g, _: g * _sigmoid(z),
+    ),
+    "softmax": Function(
+        "Softmax", "f(z)ᵢ = e^zᵢ / Σⱼ e^zⱼ",
+        "Turns a row of scores into probabilities over classes; pair it with categorical cross-entropy.",
+        lambda z, _: _softmax(z), _softmax_grad,
+    ),
+    "prelu": Function(
+        "PReLU", "f(z) = z if z > 0 else aᵢ·z",
+        "Leaky ReLU whose negative slope aᵢ is learned, one per unit (starts at 0.25).",
+        None, None,
+    ),
+}
+
+
+class ActivationLayer(Layer):
+    def __init__(self, params: dict, width: int, dtype) -> None:
+        super().__init__()
+        function = params["function"]
+        self.fn = FUNCTIONS[function]
+        self.alpha = params[self.fn.setting] if self.fn.setting else None
+        # Set by the model when a following loss computes this activation's gradient
+        # itself in fused, numerically stable form: backward then passes the gradient through.
+        self.fused = False
+        if function == "prelu":
+            self.params["slope"] = np.full(width, 0.25, dtype=dtype)
+
+    def forward(self, inputs, training):
+        z = inputs[0]
+        self.z = z
+        if "slope" in self.params:
+            self.a = np.where(z > 0, z, self.params["slope"] * z)
+        else:
+            self.a = self.fn.forward(z, self.alpha)
+        return self.a
+
+    def backward(self, grad):
+        if self.fused:
+            return [grad]
+        if "slope" in self.params:
+            negative = self.z <= 0
+            self.grads["slope"] = (grad * self.z * negative).sum(axis=0)
+            return [np.where(negative, self.params["slope"] * grad, grad)]
+        return [self.fn.backward(self.z, self.a, grad, self.alpha)]
+
+
+class Activation(NodeType):
+    name = "Activation"
+    category = "activations"
+    help = "Applies a function to every value: the non-linearity between layers."
+    params = {
+        "function": ParamSpec("choice", "relu", "The function applied to each value.", choices=tuple(FUNCTIONS)),
+        "negative_slope": ParamSpec(
+            "float", 0.01, "Leaky ReLU's slope for negative inputs.",
+            minimum=0.0, maximum=1.0, applies=lambda p: p["function"] == "leaky_relu",
+        ),
+        "alpha": ParamSpec(
+            "float", 1.0, "ELU's saturation level for negative inputs.",
+            minimum=0.0, maximum=10.0, applies=lambda p: p["function"] == "elu",
+        ),
+    }
+
+    def build(self, params, widths, rng, dtype):
+        return ActivationLayer(params, widths[0], dtype)
+
+    def parameter_count(self, params, widths):
+        return widths[0] if params["function"] == "prelu" else 0
+
+    def label(self, params):
+        return FUNCTIONS[params["function"]].label
+
