@@ -38,11 +38,13 @@ class Node:
         return self.spec.output_ports
 
     def to_dict(self) -> dict:
+        """The project-format node; params that do not apply (ELU's alpha on a ReLU) are left out."""
+        specs = self.spec.params
         return {
             "id": self.id,
             "type": self.type,
             "position": [self.position[0], self.position[1]],
-            "params": dict(self.params),
+            "params": {k: v for k, v in self.params.items() if specs[k].applies(self.params)},
         }
 
 

@@ -72,11 +72,11 @@ class Model:
 
     def loss(self, targets: dict[str, np.ndarray]) -> float:
         """The weighted sum of the losses over the last forward pass, given encoded targets."""
-        total = 0.0
-        for loss_id in self.loss_ids:
-            layer = self.layers[loss_id]
-            total += layer.weight * layer.loss(self.values[self.loss_inputs[loss_id]], targets[loss_id])
-        return total
+        self.loss_values = {
+            loss_id: self.layers[loss_id].loss(self.values[self.loss_inputs[loss_id]], targets[loss_id])
+            for loss_id in self.loss_ids
+        }
+        return sum(self.layers[k].weight * v for k, v in self.loss_values.items())
 
     def backward(self) -> None:
         """Gradients of the last ``loss`` with respect to every parameter, into ``gradients``."""
@@ -100,9 +100,15 @@ class Model:
     def predict(self, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
         """The output node's values for every row of ``x``, in evaluation mode."""
         x = np.ascontiguousarray(x, dtype=self.dtype)
-        if len(x) <= batch_size:
-            return self.forward(x).copy()
-        return np.concatenate([self.forward(x[i : i + batch_size]).copy() for i in range(0, len(x), batch_size)])
+        return np.concatenate([self.forward(x[i : i + batch_size]).copy() for i in range(0, max(len(x), 1), batch_size)])
+
+    def evaluate(self, x: np.ndarray, targets: dict[str, np.ndarray], batch_size: int = 4096) -> tuple[np.ndarray, float]:
+        """(output values, mean loss) over every row of ``x``, in evaluation mode, in chunks."""
+        outputs, total = [], 0.0
+        for i in range(0, len(x), batch_size):
+            outputs.append(self.forward(x[i : i + batch_size]).copy())
+            total += self.loss({k: t[i : i + batch_size] for k, t in targets.items()}) * len(outputs[-1])
+        return np.concatenate(outputs), total / len(x)
 
     # ---- targets, penalties, diagnosis ---------------------------------------------------
     def encode_targets(self, y: np.ndarray, task: str) -> dict[str, np.ndarray]:

@@ -20,7 +20,7 @@ WHERE = "training.optimizer"
 
 def _learning_rate(default: float) -> ParamSpec:
     return ParamSpec("float", default, "Step size: how far each update moves the parameters.",
-                     minimum=1e-8, maximum=1e3, label="Learning rate")
+                     minimum=1e-8, maximum=1e6, label="Learning rate")
 
 
 def _weight_decay(default: float, decoupled: bool = False) -> ParamSpec:

@@ -52,24 +52,20 @@ class ParamSpec:
             if not isinstance(value, str):
                 raise ParamError(f"{name}: must be text, got {value!r}")
             return value
-        if (self.minimum is not None and value < self.minimum) or (
-            self.maximum is not None and value > self.maximum
-        ):
-            noun = "an integer" if self.kind == "int" else "a number"
-            raise ParamError(f"{name}: {self._range_text(noun)}, got {value!r}")
+        if self.minimum is not None and value < self.minimum:
+            if self.kind == "int" and self.minimum == 1:
+                raise ParamError(f"{name}: must be a positive integer, got {value!r}")
+            raise ParamError(f"{name}: must be at least {self.minimum:g}, got {value!r}")
+        if self.maximum is not None and value > self.maximum:
+            raise ParamError(f"{name}: must be at most {self.maximum:g}, got {value!r}")
         return value
 
     def _range_text(self, noun: str) -> str:
-        if self.kind == "int" and self.minimum == 1 and self.maximum is None:
-            return "must be a positive integer"
         if self.minimum is not None and self.maximum is not None:
             return f"must be {noun} from {self.minimum:g} to {self.maximum:g}"
         if self.minimum is not None:
             return f"must be {noun} ≥ {self.minimum:g}"
-        if self.maximum is not None:
-            return f"must be {noun} ≤ {self.maximum:g}"
         return f"must be {noun}"
-
 
 def fill_params(specs: dict[str, ParamSpec], given: dict, where: str) -> dict:
     """Validate ``given`` against ``specs`` and fill in defaults.

@@ -51,9 +51,9 @@ def validate(graph: Graph, dataset=None) -> list[Problem]:
     for node_id in graph.nodes:
         if node_id in reached or node_id in blocked:
             continue
-        if nx.ancestors(g, node_id) & blocked:
-            continue
-        problems.append(Problem(ERROR, "no Input reaches this node: wire it to the data", node_id))
+        roots = sorted(a for a in nx.ancestors(g, node_id) if a in broken)
+        hint = f"wire {', '.join(repr(r) for r in roots)} to the data" if roots else "wire it to the data"
+        problems.append(Problem(ERROR, f"no Input reaches this node: {hint}", node_id))
 
     feeds_loss = set(loss_ids).union(*(nx.ancestors(g, l) for l in loss_ids)) if loss_ids else set()
     for node in graph.nodes.values():

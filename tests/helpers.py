@@ -10,6 +10,6 @@ def chain(*nodes: tuple[str, dict], input_size: int = 3) -> Graph:
     previous = graph.add_node("Input", {"size": input_size}, node_id="x").id
     for i, (type_name, params) in enumerate(nodes):
         node = graph.add_node(type_name, params, (200.0 * (i + 1), 0.0), node_id=f"n{i}")
-        graph.connect(previous, node.id)
+        graph.connect(previous, node.id, node.input_ports[0])
         previous = node.id
     return graph

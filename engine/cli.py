@@ -1,0 +1,200 @@
+"""The headless command line: ``python main.py train|validate|info PROJECT``.
+
+Never imports Qt. Errors are one line on stderr with exit code 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+import networkx as nx
+
+from .errors import NeuroCanvasError
+from .project import Project, load_project, save_project
+from .trainer import Outcome, Trainer
+from .validation import has_errors, infer_widths, validate
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        raise UsageError(f"{message} (see 'python main.py {self.prog.split()[-1]} --help')")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="python main.py", description="NeuroCanvas: design, train and watch neural networks.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    train = commands.add_parser("train", help="train a project headless")
+    train.add_argument("project", type=Path)
+    train.add_argument("--epochs", type=int, help="train this many epochs more (default: up to the project's epochs)")
+    where = train.add_mutually_exclusive_group()
+    where.add_argument("--output", "-o", type=Path, help="write the trained project here")
+    where.add_argument("--in-place", action="store_true", help="write the trained project over PROJECT")
+    train.add_argument("--quiet", "-q", action="store_true", help="no progress bar, only the summary")
+
+    check = commands.add_parser("validate", help="list the project's problems; exit 1 on an error")
+    check.add_argument("project", type=Path)
+
+    info = commands.add_parser("info", help="nodes in order, shapes, parameter counts, dataset")
+    info.add_argument("project", type=Path)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as e:
+        print(f"neurocanvas: {e}", file=sys.stderr)
+    except NeuroCanvasError as e:
+        print(f"neurocanvas: {e}", file=sys.stderr)
+    except OSError as e:
+        print(f"neurocanvas: {e.filename or ''}: {e.strerror}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _load(path: Path) -> tuple[Project, object]:
+    project = load_project(path)
+    return project, project.load_data()
+
+
+# ---- validate --------------------------------------------------------------------------
+def cmd_validate(args) -> int:
+    project, dataset = _load(args.project)
+    problems = validate(project.graph, dataset)
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"{args.project}: no problems")
+    return EXIT_PROBLEM if has_errors(problems) else EXIT_OK
+
+
+# ---- info ------------------------------------------------------------------------------
+def cmd_info(args) -> int:
+    project, dataset = _load(args.project)
+    graph = project.graph
+    widths = infer_widths(graph)
+    print(f"{project.name} ({args.project})")
+    if project.description:
+        print(f"  {project.description}")
+    print(f"dataset: {dataset.summary()}")
+    print("nodes in order:")
+    total = 0
+    try:
+        order = list(nx.topological_sort(graph.to_networkx()))
+    except nx.NetworkXUnfeasible:
+        order = list(graph.nodes)
+    for node_id in order:
+        node = graph.nodes[node_id]
+        sources = [graph.edge_into_port(node_id, p) for p in node.input_ports]
+        in_widths = [widths.get(e.src) if e else None for e in sources]
+        count = node.spec.parameter_count(node.params, in_widths) if None not in in_widths else 0
+        total += count
+        width = widths.get(node_id)
+        shape = "?" if width is None else ("—" if node.type == "Loss" else str(width))
+        fed = ", ".join(e.src for e in sources if e) or "data"
+        print(f"  {node_id:<14} {node.spec.label(node.params):<28} ← {fed:<16} out {shape:<6} params {count}")
+    print(f"parameters: {total}")
+    opt = project.training["optimizer"]
+    t = project.training
+    print(
+        f"training: {opt['name']} lr {opt['learning_rate']:g}, batch {t['batch_size']}, "
+        f"{t['epochs']} epochs, validation {t['validation_split']:g}, seed {t['seed']}, {t['dtype']}"
+    )
+    print(f"state: epoch {project.epoch}, {'trained parameters' if project.parameters else 'not trained'}")
+    problems = validate(graph, dataset)
+    for problem in problems:
+        print(problem)
+    return EXIT_OK
+
+
+# ---- train -----------------------------------------------------------------------------
+def cmd_train(args) -> int:
+    if args.epochs is not None and args.epochs < 1:
+        raise UsageError("--epochs must be at least 1")
+    project, dataset = _load(args.project)
+    for problem in validate(project.graph, dataset):
+        if problem.severity == "warning":
+            print(problem, file=sys.stderr)
+    trainer = project.trainer(dataset)
+    epochs = args.epochs if args.epochs is not None else max(trainer.settings["epochs"] - trainer.epoch, 0)
+    if epochs == 0:
+        print(f"{args.project}: already trained {trainer.epoch} epochs of {trainer.settings['epochs']}; "
+              "use --epochs N to train more")
+        return EXIT_OK
+    progress = Progress(epochs, trainer.epoch, quiet=args.quiet)
+    previous = signal.signal(signal.SIGINT, lambda *_: setattr(trainer, "stop_requested", True))
+    started = time.perf_counter()
+    try:
+        outcome = trainer.run(epochs, on_epoch=progress.update)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    progress.close()
+    seconds = time.perf_counter() - started
+    _summary(trainer, outcome, seconds)
+    project.absorb(trainer)
+    out = args.project if args.in_place else args.output
+    if out is None:
+        print("nothing was written: use --output FILE to save the trained project, or --in-place")
+    else:
+        save_project(project, out)
+        print(f"wrote {out}")
+    return EXIT_PROBLEM if outcome.reason == "diverged" else EXIT_OK
+
+
+def _summary(trainer: Trainer, outcome: Outcome, seconds: float) -> None:
+    samples = outcome.epochs * len(trainer.x_train)
+    rate = f", {samples / seconds:,.0f} samples/s" if seconds > 0 and samples else ""
+    what = {
+        "completed": "trained",
+        "stopped": "stopped (interrupted) after",
+        "early_stopped": "stopped early after",
+        "diverged": "diverged after",
+    }[outcome.reason]
+    print(f"{what} {outcome.epochs} epochs in {seconds:.2f} s{rate}; now at epoch {trainer.epoch}")
+    if outcome.divergence:
+        print(outcome.divergence.message)
+    for note in outcome.notes:
+        print(note)
+    metrics = trainer.last_metrics()
+    if metrics:
+        print("  ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
+
+
+class Progress:
+    """A one-line progress bar on stderr with the latest metrics."""
+
+    WIDTH = 30
+
+    def __init__(self, epochs: int, start: int, quiet: bool) -> None:
+        self.epochs, self.start = epochs, start
+        self.enabled = not quiet
+        self.last = 0.0
+
+    def update(self, epoch: int, metrics: dict) -> None:
+        done = epoch - self.start
+        now = time.perf_counter()
+        if not self.enabled or (now - self.last < 0.1 and done < self.epochs):
+            return
+        self.last = now
+        filled = round(self.WIDTH * done / self.epochs)
+        bar = "█" * filled + "·" * (self.WIDTH - filled)
+        shown = "  ".join(f"{k} {v:.4g}" for k, v in metrics.items())
+        sys.stderr.write(f"\r{bar} epoch {epoch}  {shown}\x1b[K")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+COMMANDS = {"train": cmd_train, "validate": cmd_validate, "info": cmd_info}

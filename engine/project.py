@@ -1,0 +1,257 @@
+"""Project files (``*.ncproj``, UTF-8 JSON): read, check, write atomically.
+
+The format is a public contract, documented in docs/project-format.md. Every error
+names the file and the key path; a file of a newer version says so.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .datasets import Dataset, load_dataset
+from .errors import GraphError, NeuroCanvasError, ParamError, ProjectError
+from .graph import Graph
+from .trainer import Trainer, parse_training
+
+FORMAT = "neurocanvas-project"
+VERSION = 1
+SUFFIX = ".ncproj"
+TOP_KEYS = ("format", "version", "name", "description", "goal", "graph", "dataset", "training", "state")
+DTYPES = ("float32", "float64")
+DEFAULT_DATASET = {"source": "generated", "name": "xor", "samples": 400, "noise": 0.1, "seed": 1}
+
+
+@dataclass
+class Project:
+    name: str = "Untitled"
+    description: str = ""
+    graph: Graph = field(default_factory=Graph)
+    dataset: dict = field(default_factory=lambda: dict(DEFAULT_DATASET))
+    training: dict = field(default_factory=lambda: parse_training({}))
+    epoch: int = 0
+    parameters: dict[str, np.ndarray] = field(default_factory=dict)
+    history: dict[str, list[float]] = field(default_factory=dict)
+    # What an example promises, e.g. {"metric": "val_accuracy", "at_least": 0.95, "epochs": 300}.
+    goal: dict | None = None
+    path: Path | None = None
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def load_data(self) -> Dataset:
+        return load_dataset(self.dataset, self.base_dir)
+
+    def trainer(self, dataset: Dataset | None = None, strict: bool = True) -> Trainer:
+        """A trainer that starts from this project's state (parameters, history, epoch)."""
+        return Trainer(
+            self.graph, dataset if dataset is not None else self.load_data(), self.training,
+            self.parameters, self.history, self.epoch, strict,
+        )
+
+    def absorb(self, trainer: Trainer) -> None:
+        """Take the trainer's parameters, history and epoch as this project's state."""
+        state = trainer.state()
+        self.epoch, self.parameters, self.history = state["epoch"], state["parameters"], {
+            k: list(v) for k, v in state["history"].items()
+        }
+        self.training = dict(trainer.settings)
+
+    def reset_state(self) -> None:
+        self.epoch, self.parameters, self.history = 0, {}, {}
+
+
+def new_project() -> Project:
+    return Project()
+
+
+# ---- writing ------------------------------------------------------------------------------
+def encode_array(array: np.ndarray) -> dict:
+    dtype = "float64" if array.dtype == np.float64 else "float32"
+    data = np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()
+    return {"dtype": dtype, "shape": list(array.shape), "data": base64.b64encode(data).decode("ascii")}
+
+
+def project_to_dict(project: Project) -> dict:
+    data = {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": project.name,
+        "description": project.description,
+        "graph": project.graph.to_dict(),
+        "dataset": project.dataset,
+        "training": project.training,
+        "state": {
+            "epoch": project.epoch,
+            "parameters": {k: encode_array(v) for k, v in project.parameters.items()},
+            "history": project.history,
+        },
+    }
+    if project.goal is not None:
+        data["goal"] = project.goal
+    return data
+
+
+def to_json(value: object, indent: str = "") -> str:
+    """JSON that stays readable in a diff: objects and lists nest by line, but a list of
+    numbers, or an object small enough (a node, an edge), stays on one line."""
+    flat = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    if not isinstance(value, (dict, list)) or len(flat) + len(indent) <= 130 or (
+        isinstance(value, list) and not any(isinstance(v, (dict, list)) for v in value)
+    ):
+        return flat
+    inner = indent + "  "
+    if isinstance(value, list):
+        items = [inner + to_json(v, inner) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + indent + "]"
+    items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {to_json(v, inner)}" for k, v in value.items()]
+    return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+
+
+def save_project(project: Project, path: str | os.PathLike) -> None:
+    """Write atomically: a temporary file in the same folder, then a rename over the target."""
+    path = Path(path)
+    text = to_json(project_to_dict(project)) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    project.path = path
+
+
+# ---- reading ------------------------------------------------------------------------------
+def load_project(path: str | os.PathLike) -> Project:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ProjectError(f"{path}: is a folder, not a project file") from None
+    except UnicodeDecodeError as e:
+        raise ProjectError(f"{path}: not UTF-8 text (byte {e.start})") from None
+    except OSError as e:
+        raise ProjectError(f"{path}: cannot be read ({e.strerror})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ProjectError(f"{path}: not valid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+    try:
+        project = project_from_dict(data)
+    except NeuroCanvasError as e:
+        raise ProjectError(f"{path.name}: {e}") from None
+    project.path = path
+    return project
+
+
+def project_from_dict(data: object) -> Project:
+    """A Project from the file's JSON object; ProjectError names the key path."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ProjectError(f'format: not a NeuroCanvas project (expected "format": "{FORMAT}")')
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ProjectError(f"version: must be a positive integer, got {version!r}")
+    if version > VERSION:
+        raise ProjectError(
+            f"version: the file is format version {version}, written by a newer NeuroCanvas; "
+            f"this one reads up to version {VERSION} — update NeuroCanvas to open it"
+        )
+    unknown = [k for k in data if k not in TOP_KEYS]
+    if unknown:
+        raise ProjectError(f"{unknown[0]}: unknown key (known: {', '.join(TOP_KEYS)})")
+    for key in ("graph", "dataset"):
+        if key not in data:
+            raise ProjectError(f"{key}: missing")
+    name = _text(data, "name", "Untitled")
+    description = _text(data, "description", "")
+    try:
+        graph = Graph.from_dict(data["graph"])
+        training = parse_training(data.get("training"))
+    except (GraphError, ParamError) as e:
+        raise ProjectError(str(e)) from None
+    if not isinstance(data["dataset"], dict):
+        raise ProjectError("dataset: must be an object")
+    epoch, parameters, history = _state(data.get("state", {}))
+    return Project(
+        name, description, graph, data["dataset"], training, epoch, parameters, history, _goal(data.get("goal")),
+    )
+
+
+def _text(data: dict, key: str, default: str) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        raise ProjectError(f"{key}: must be text, got {value!r}")
+    return value
+
+
+def _goal(goal: object) -> dict | None:
+    if goal is None:
+        return None
+    if not isinstance(goal, dict) or not isinstance(goal.get("metric"), str):
+        raise ProjectError('goal: must be an object like {"metric": "val_accuracy", "at_least": 0.95, "epochs": 300}')
+    for key, value in goal.items():
+        if key not in ("metric", "at_least", "at_most", "epochs"):
+            raise ProjectError(f"goal.{key}: unknown key (known: metric, at_least, at_most, epochs)")
+        if key != "metric" and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+            raise ProjectError(f"goal.{key}: must be a number, got {value!r}")
+    return goal
+
+
+def _state(state: object) -> tuple[int, dict, dict]:
+    if not isinstance(state, dict):
+        raise ProjectError("state: must be an object")
+    unknown = [k for k in state if k not in ("epoch", "parameters", "history")]
+    if unknown:
+        raise ProjectError(f"state.{unknown[0]}: unknown key (known: epoch, parameters, history)")
+    epoch = state.get("epoch", 0)
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+        raise ProjectError(f"state.epoch: must be a whole number ≥ 0, got {epoch!r}")
+    raw = state.get("parameters", {})
+    if not isinstance(raw, dict):
+        raise ProjectError("state.parameters: must be an object")
+    parameters = {name: decode_array(value, f"state.parameters.{name}") for name, value in raw.items()}
+    history = state.get("history", {})
+    if not isinstance(history, dict):
+        raise ProjectError("state.history: must be an object of lists")
+    for key, values in history.items():
+        if not isinstance(values, list) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values
+        ):
+            raise ProjectError(f"state.history.{key}: must be a list of finite numbers")
+    return epoch, parameters, {k: [float(v) for v in vs] for k, vs in history.items()}
+
+
+def decode_array(value: object, where: str) -> np.ndarray:
+    if not isinstance(value, dict) or set(value) != {"dtype", "shape", "data"}:
+        raise ProjectError(f'{where}: must be {{"dtype": ..., "shape": [...], "data": "<base64>"}}')
+    if value["dtype"] not in DTYPES:
+        raise ProjectError(f"{where}.dtype: must be one of {', '.join(DTYPES)}, got {value['dtype']!r}")
+    shape = value["shape"]
+    if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+        raise ProjectError(f"{where}.shape: must be a list of whole numbers, got {shape!r}")
+    try:
+        raw = base64.b64decode(value["data"], validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise ProjectError(f"{where}.data: not valid base64") from None
+    dtype = np.dtype(value["dtype"]).newbyteorder("<")
+    expected = math.prod(shape) * dtype.itemsize
+    if len(raw) != expected:
+        raise ProjectError(f"{where}.data: holds {len(raw)} bytes, shape {shape} of {value['dtype']} needs {expected}")
+    array = np.frombuffer(raw, dtype=dtype).reshape(shape).astype(value["dtype"])
+    if not np.isfinite(array).all():
+        raise ProjectError(f"{where}.data: holds values that are not finite")
+    return array

@@ -1,0 +1,319 @@
+"""The training loop the editor and the command line share.
+
+Epochs of seeded mini-batches, a seeded validation split, per-epoch metrics, early
+stopping, a stop request honoured between batches, and a clear report (not NaN)
+when the loss stops being finite. Same project and seed, same numbers, bit for bit.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import ParamError, TrainingError
+from .graph import Graph
+from .model import Model
+from .nodes import losses as loss_functions
+from .optimizers import make_optimizer, optimizer_to_dict
+from .params import ParamSpec, fill_params
+
+SETTINGS: dict[str, ParamSpec] = {
+    "optimizer": ParamSpec("str", None, "The optimizer and its settings (an object)."),  # checked by make_optimizer
+    "batch_size": ParamSpec("int", 32, "Samples per update: 1 is stochastic, ≥ the sample count is full batch.", minimum=1, maximum=10**7),
+    "epochs": ParamSpec("int", 100, "Passes over the training data.", minimum=1, maximum=10**6),
+    "validation_split": ParamSpec("float", 0.2, "Share of the samples held out to measure generalization.", minimum=0.0, maximum=0.9),
+    "shuffle": ParamSpec("bool", True, "Visit the samples in a new random order every epoch."),
+    "seed": ParamSpec("int", 0, "Seeds the initial weights, the split and the shuffling.", minimum=0, maximum=2**32 - 1),
+    "dtype": ParamSpec("choice", "float32", "Floating-point precision of the computation.", choices=("float32", "float64")),
+    "l1": ParamSpec("float", 0.0, "L1 penalty λ·Σ|w| on the weights (not biases).", minimum=0.0, maximum=100.0),
+    "l2": ParamSpec("float", 0.0, "L2 penalty λ·Σw² on the weights (not biases).", minimum=0.0, maximum=100.0),
+    "patience": ParamSpec("int", 0, "Early stopping: epochs without improvement before stopping (0 = off).", minimum=0, maximum=10**6),
+    "min_delta": ParamSpec("float", 0.0, "Early stopping: the least decrease that counts as improvement.", minimum=0.0, maximum=1e6),
+}
+DEFAULT_OPTIMIZER = {"name": "adam", "learning_rate": 0.01}
+PROBE_SIZE = 64
+# A loss this many times above the run's first one (or 1, if larger) has diverged even
+# while it is still finite: a saturated sigmoid can grow its logits for ever without overflow.
+EXPLOSION_FACTOR = 1e6
+
+
+def parse_training(training: object, where: str = "training") -> dict:
+    """The project's ``training`` object, validated and with defaults filled."""
+    if training is None:
+        training = {}
+    if not isinstance(training, dict):
+        raise ParamError(f"{where}: must be an object")
+    optimizer = training.get("optimizer", DEFAULT_OPTIMIZER)
+    settings = fill_params(SETTINGS, {k: v for k, v in training.items() if k != "optimizer"}, where)
+    if not isinstance(optimizer, dict):
+        raise ParamError(f"{where}.optimizer: must be an object like {{\"name\": \"adam\", \"learning_rate\": 0.01}}")
+    settings["optimizer"] = optimizer_to_dict(make_optimizer(optimizer))
+    return settings
+
+
+@dataclass
+class Divergence:
+    epoch: int
+    batch: int
+    node: str
+    message: str
+
+
+@dataclass
+class Snapshot:
+    """What the trainer tells its watchers after a batch. Arrays are copies, safe to keep."""
+
+    epoch: int  # completed epochs
+    batch: int  # batches done in the current epoch
+    batches_per_epoch: int
+    loss: float  # this batch's loss
+    parameters: dict[str, np.ndarray] | None = None
+    activations: dict[str, np.ndarray] | None = None  # each node's output on the probe batch
+    gradient_norms: dict[str, float] | None = None
+
+
+@dataclass
+class Outcome:
+    reason: str  # completed, stopped, early_stopped, diverged
+    epochs: int
+    divergence: Divergence | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Trainer:
+    def __init__(
+        self,
+        graph: Graph,
+        dataset,
+        training: dict | None = None,
+        parameters: dict[str, np.ndarray] | None = None,
+        history: dict[str, list] | None = None,
+        epoch: int = 0,
+        strict: bool = True,
+    ) -> None:
+        """``strict``: saved ``parameters`` must fit the graph exactly; otherwise the ones
+        that fit are kept and the rest initialized (``kept``/``initialized`` say which)."""
+        self.settings = parse_training(training)
+        self.dtype = np.dtype(self.settings["dtype"])
+        self.dataset = dataset
+        self.model = Model(graph, self.dtype, self.settings["seed"], dataset)
+        self.kept, self.initialized = self.model.load_parameters(parameters or {}, strict=strict and bool(parameters))
+        self.optimizer = make_optimizer(self.settings["optimizer"])
+        self.epoch = epoch
+        self.history: dict[str, list] = {k: list(v) for k, v in (history or {}).items()}
+        self.batch_losses: list[float] = []
+        self.stop_requested = False
+        self.detail_requested = False
+        self._pending_optimizer: dict | None = None
+        self._split()
+        self._xs: np.ndarray | None = None  # this epoch's samples in visiting order
+        self.batch = 0
+        self._epoch_loss = 0.0
+        self._epoch_samples = 0
+        self._backup = self.model.copy_parameters()
+        self._best: tuple[float, dict] | None = None
+        self._best_epoch = 0
+        self._waited = 0
+        self._explodes_above = math.inf
+
+    # ---- data ------------------------------------------------------------------------
+    def _split(self) -> None:
+        ds = self.dataset
+        x = np.ascontiguousarray(ds.x, dtype=self.dtype)
+        if not np.isfinite(x).all():
+            row = int(np.argwhere(~np.isfinite(x))[0][0])
+            raise TrainingError(f"the dataset has a missing or infinite value in row {row + 1}")
+        n = len(x)
+        order = np.random.default_rng(self.settings["seed"]).permutation(n)
+        n_val = int(round(n * self.settings["validation_split"])) if n > 1 else 0
+        n_val = min(n_val, n - 1)
+        val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+        self.x_train, self.y_train = x[train], ds.y[train]
+        self.x_val, self.y_val = x[val], ds.y[val]
+        self.t_train = self.model.encode_targets(self.y_train, ds.task)
+        self.t_val = self.model.encode_targets(self.y_val, ds.task)
+        probe_from = self.x_val if len(self.x_val) else self.x_train
+        self.probe = probe_from[:PROBE_SIZE]
+
+    @property
+    def batch_size(self) -> int:
+        return min(self.settings["batch_size"], len(self.x_train))
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return math.ceil(len(self.x_train) / self.batch_size)
+
+    def _start_epoch(self) -> None:
+        n = len(self.x_train)
+        if self.settings["shuffle"]:
+            # Seeded by (seed, epoch): a run resumed from a saved epoch shuffles as an unbroken one.
+            order = np.random.default_rng([self.settings["seed"], self.epoch]).permutation(n)
+            self._xs = self.x_train[order]
+            self._ts = {k: t[order] for k, t in self.t_train.items()}
+        else:
+            self._xs, self._ts = self.x_train, self.t_train
+        self.batch = 0
+        self._epoch_loss = 0.0
+        self._epoch_samples = 0
+        self._backup = self.model.copy_parameters()
+
+    # ---- settings during training -----------------------------------------------------
+    def set_optimizer(self, spec: dict) -> None:
+        """A new optimizer setting, applied from the next batch (validated now)."""
+        checked = optimizer_to_dict(make_optimizer(spec))
+        self._pending_optimizer = checked
+        self.settings["optimizer"] = checked
+
+    def _apply_pending(self) -> None:
+        spec, self._pending_optimizer = self._pending_optimizer, None
+        if spec is None:
+            return
+        if spec["name"] == self.optimizer.name:
+            self.optimizer.set(**{k: v for k, v in spec.items() if k != "name"})
+        else:
+            self.optimizer = make_optimizer(spec)
+
+    # ---- the loop ---------------------------------------------------------------------
+    def step_batch(self) -> Snapshot | Divergence:
+        """One update on the next mini-batch; the epoch ends (metrics recorded) after its last."""
+        self._apply_pending()
+        if self._xs is None or self.batch >= self.batches_per_epoch:
+            self._start_epoch()
+        model = self.model
+        start = self.batch * self.batch_size
+        stop = start + self.batch_size
+        xb = self._xs[start:stop]
+        model.forward(xb, training=True)
+        loss = model.loss({k: t[start:stop] for k, t in self._ts.items()})
+        if not loss <= self._explodes_above:  # also catches NaN
+            return self._diverged(loss)
+        if self._explodes_above == math.inf:
+            self._explodes_above = max(loss, 1.0) * EXPLOSION_FACTOR
+        model.backward()
+        model.penalty(self.settings["l1"], self.settings["l2"])
+        want_detail = self.detail_requested
+        norms = {k: float(np.linalg.norm(g)) for k, g in model.gradients.items()} if want_detail else None
+        self.optimizer.step(model.parameters, model.gradients)
+        self.batch += 1
+        self._epoch_loss += loss * len(xb)
+        self._epoch_samples += len(xb)
+        self.batch_losses.append(loss)
+        snapshot = Snapshot(self.epoch, self.batch, self.batches_per_epoch, loss)
+        if want_detail:
+            self.detail_requested = False
+            snapshot.gradient_norms = norms
+            snapshot.parameters = model.copy_parameters()
+            model.forward(self.probe)
+            snapshot.activations = {k: v.copy() for k, v in model.values.items()}
+        if self.batch == self.batches_per_epoch:
+            self._end_epoch()
+            snapshot.epoch, snapshot.batch = self.epoch, 0
+        return snapshot
+
+    def _end_epoch(self) -> None:
+        self.epoch += 1
+        self._xs = None
+        metrics = {"loss": self._epoch_loss / max(self._epoch_samples, 1)}
+        metrics.update(self.evaluate(self.x_train, self.y_train, self.t_train, prefix="", with_loss=False))
+        if len(self.x_val):
+            metrics.update(self.evaluate(self.x_val, self.y_val, self.t_val, prefix="val_"))
+        for key, value in metrics.items():
+            self.history.setdefault(key, []).append(value)
+
+    def run(
+        self,
+        epochs: int | None = None,
+        on_batch: Callable[[Snapshot], None] | None = None,
+        on_epoch: Callable[[int, dict], None] | None = None,
+    ) -> Outcome:
+        """Train until ``epochs`` more epochs (default: the settings' total) are done,
+        a stop is requested, early stopping triggers, or the loss diverges."""
+        target = self.epoch + epochs if epochs is not None else self.settings["epochs"]
+        self.stop_requested = False
+        start_epoch = self.epoch
+        while self.epoch < target:
+            if self.stop_requested:
+                return Outcome("stopped", self.epoch - start_epoch)
+            result = self.step_batch()
+            if isinstance(result, Divergence):
+                return Outcome("diverged", self.epoch - start_epoch, result)
+            if on_batch is not None:
+                on_batch(result)
+            if result.batch == 0:
+                if on_epoch is not None:
+                    on_epoch(self.epoch, self.last_metrics())
+                if self._early_stop():
+                    return Outcome("early_stopped", self.epoch - start_epoch, notes=[
+                        f"no improvement for {self.settings['patience']} epochs: "
+                        f"restored the best parameters (epoch {self._best_epoch})"
+                    ])
+        return Outcome("completed", self.epoch - start_epoch)
+
+    def _early_stop(self) -> bool:
+        patience = self.settings["patience"]
+        if not patience:
+            return False
+        key = "val_loss" if "val_loss" in self.history else "loss"
+        value = self.history[key][-1]
+        if self._best is None or value < self._best[0] - self.settings["min_delta"]:
+            self._best = (value, self.model.copy_parameters())
+            self._best_epoch = self.epoch
+            self._waited = 0
+            return False
+        self._waited += 1
+        if self._waited < patience:
+            return False
+        self.model.load_parameters(self._best[1])
+        return True
+
+    # ---- metrics ----------------------------------------------------------------------
+    def evaluate(self, x, y, targets, prefix: str = "", with_loss: bool = True) -> dict[str, float]:
+        out, loss = self.model.evaluate(x, targets)
+        metrics = {prefix + "loss": loss} if with_loss else {}
+        if self.dataset.task == "classification":
+            metrics[prefix + "accuracy"] = float(np.mean(self.classes(out) == y))
+        else:
+            y = y.reshape(len(y), -1)
+            residual = ((y - out) ** 2).sum(axis=0)
+            total = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
+            metrics[prefix + "r2"] = float(np.mean(1.0 - residual / np.where(total > 0, total, 1.0)))
+            metrics[prefix + "mae"] = float(np.mean(np.abs(y - out)))
+        return metrics
+
+    def classes(self, out: np.ndarray) -> np.ndarray:
+        """Predicted class indices from the output node's values."""
+        if out.shape[1] > 1:
+            return out.argmax(axis=1)
+        function = self.model.layers[self.model.loss_ids[0]].function
+        return (out[:, 0] > loss_functions.FUNCTIONS[function].threshold).astype(np.int64)
+
+    def last_metrics(self) -> dict[str, float]:
+        return {k: v[-1] for k, v in self.history.items() if v}
+
+    # ---- divergence -------------------------------------------------------------------
+    def _diverged(self, loss: float) -> Divergence:
+        losses = self.model.loss_values
+        node = self.model.first_non_finite() or max(losses, key=lambda k: math.inf if math.isnan(losses[k]) else losses[k])
+        if math.isnan(loss):
+            what = "became not a number (NaN)"
+        elif math.isinf(loss):
+            what = "became infinite"
+        else:
+            what = f"exploded to {loss:.3g}"
+        where = f"at epoch {self.epoch + 1}, batch {self.batch + 1}"
+        if self.model.parameters_finite():
+            kept = "kept the last finite parameters"
+        else:
+            self.model.load_parameters(self._backup)
+            kept = f"restored the parameters from the start of epoch {self.epoch + 1}"
+        lr = self.optimizer.hyper["learning_rate"]
+        cause = f"the learning rate {lr:g} is probably too high — try {lr / 10:g}"
+        message = f"the loss {what} {where} in node '{node}'; {cause}. Training stopped and {kept}."
+        self._xs = None
+        return Divergence(self.epoch, self.batch, node, message)
+
+    # ---- state for the project file ----------------------------------------------------
+    def state(self) -> dict:
+        return {"epoch": self.epoch, "parameters": self.model.copy_parameters(), "history": self.history}

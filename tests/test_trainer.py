@@ -1,0 +1,192 @@
+"""The shared training loop: determinism, batching, metrics, stopping and divergence."""
+import numpy as np
+import pytest
+
+from engine.datasets import generate
+from engine.errors import ParamError, TrainingError
+from engine.trainer import Trainer, parse_training
+from tests.helpers import chain
+
+
+def xor_graph(hidden: int = 8):
+    return chain(("Dense", {"units": hidden}), ("Activation", {"function": "tanh"}), ("Dense", {"units": 1}),
+                 ("Activation", {"function": "sigmoid"}), ("Loss", {"function": "binary_cross_entropy"}), input_size=2)
+
+
+def settings(**overrides):
+    return {"optimizer": {"name": "adam", "learning_rate": 0.03}, "batch_size": 16, "epochs": 30, **overrides}
+
+
+@pytest.fixture(scope="module")
+def xor():
+    return generate("xor", 200, 0.05, 1)
+
+
+def test_learns_xor(xor):
+    trainer = Trainer(xor_graph(), xor, settings(epochs=100, optimizer={"name": "adam", "learning_rate": 0.01}))
+    outcome = trainer.run()
+    assert outcome.reason == "completed" and trainer.epoch == 100
+    assert trainer.last_metrics()["val_accuracy"] >= 0.95
+    assert set(trainer.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(v) == 100 for v in trainer.history.values())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_same_seed_same_numbers_bit_for_bit(xor, dtype):
+    runs = []
+    for _ in range(2):
+        trainer = Trainer(xor_graph(), xor, settings(epochs=5, dtype=dtype))
+        trainer.run()
+        runs.append(trainer.state())
+    assert runs[0]["history"] == runs[1]["history"]
+    for name, value in runs[0]["parameters"].items():
+        assert value.dtype == np.dtype(dtype)
+        assert value.tobytes() == runs[1]["parameters"][name].tobytes()
+
+
+def test_different_seed_different_numbers(xor):
+    a, b = Trainer(xor_graph(), xor, settings(seed=1)), Trainer(xor_graph(), xor, settings(seed=2))
+    assert not np.array_equal(a.model.parameters["n0.weight"], b.model.parameters["n0.weight"])
+
+
+def test_resuming_from_saved_state_equals_an_unbroken_run(xor):
+    first = Trainer(xor_graph(), xor, settings(optimizer={"name": "sgd", "learning_rate": 0.1}))
+    unbroken_sgd = Trainer(xor_graph(), xor, settings(optimizer={"name": "sgd", "learning_rate": 0.1}))
+    unbroken_sgd.run(6)
+    first.run(3)
+    state = first.state()
+    resumed = Trainer(xor_graph(), xor, settings(optimizer={"name": "sgd", "learning_rate": 0.1}),
+                      state["parameters"], state["history"], state["epoch"])
+    resumed.run(3)
+    # plain SGD keeps no state, so resuming from the parameters gives the very same numbers
+    for name, value in unbroken_sgd.model.parameters.items():
+        np.testing.assert_array_equal(value, resumed.model.parameters[name])
+    assert resumed.history == unbroken_sgd.history
+
+
+@pytest.mark.parametrize("batch_size,batches", [(1, 160), (16, 10), (50, 4), (10_000, 1)])
+def test_batch_size_from_stochastic_to_full_batch(xor, batch_size, batches):
+    trainer = Trainer(xor_graph(), xor, settings(batch_size=batch_size))
+    assert trainer.batches_per_epoch == batches
+    for _ in range(batches - 1):
+        snapshot = trainer.step_batch()
+        assert snapshot.epoch == 0
+    assert trainer.step_batch().epoch == 1 and trainer.epoch == 1
+
+
+def test_validation_split_is_seeded_and_disjoint(xor):
+    a = Trainer(xor_graph(), xor, settings(validation_split=0.25, seed=3))
+    b = Trainer(xor_graph(), xor, settings(validation_split=0.25, seed=3))
+    assert len(a.x_val) == 50 and len(a.x_train) == 150
+    np.testing.assert_array_equal(a.x_val, b.x_val)
+    rows = {tuple(r) for r in a.x_train}
+    assert not rows & {tuple(r) for r in a.x_val}
+
+
+def test_stop_request_is_honoured_between_batches(xor):
+    trainer = Trainer(xor_graph(), xor, settings())
+    seen = []
+
+    def on_batch(snapshot):
+        seen.append(snapshot.batch)
+        if len(seen) == 3:
+            trainer.stop_requested = True
+
+    outcome = trainer.run(on_batch=on_batch)
+    assert outcome.reason == "stopped" and len(seen) == 3 and trainer.batch == 3
+    trainer.run(1)  # continues mid-epoch
+    assert trainer.epoch == 1
+
+
+def test_learning_rate_change_applies_from_next_batch(xor):
+    trainer = Trainer(xor_graph(), xor, settings())
+    trainer.step_batch()
+    trainer.set_optimizer({"name": "adam", "learning_rate": 0.5})
+    assert trainer.optimizer.hyper["learning_rate"] == 0.03
+    trainer.step_batch()
+    assert trainer.optimizer.hyper["learning_rate"] == 0.5
+    with pytest.raises(ParamError, match="training.optimizer.learning_rate"):
+        trainer.set_optimizer({"name": "adam", "learning_rate": -1})
+
+
+def test_detail_snapshot_on_request(xor):
+    trainer = Trainer(xor_graph(), xor, settings())
+    assert trainer.step_batch().parameters is None
+    trainer.detail_requested = True
+    snapshot = trainer.step_batch()
+    assert set(snapshot.gradient_norms) == set(trainer.model.parameters)
+    assert snapshot.activations["n0"].shape == (40, 8)  # the probe batch: the validation rows
+    assert trainer.detail_requested is False
+
+
+def test_early_stopping_restores_the_best(xor):
+    trainer = Trainer(xor_graph(), xor, settings(epochs=500, patience=3, min_delta=10.0))
+    outcome = trainer.run()
+    assert outcome.reason == "early_stopped" and trainer.epoch == 4
+    assert "restored the best parameters (epoch 1)" in outcome.notes[0]
+
+
+def test_divergence_keeps_finite_parameters_and_says_why(xor):
+    trainer = Trainer(xor_graph(), xor, settings(optimizer={"name": "sgd", "learning_rate": 1e6}))
+    outcome = trainer.run()
+    assert outcome.reason == "diverged"
+    assert trainer.model.parameters_finite()
+    assert "learning rate 1e+06 is probably too high — try 100000" in outcome.divergence.message
+    assert outcome.divergence.node in trainer.model.layers
+
+
+def test_nan_names_the_first_node():
+    ds = generate("sine", 100, 0.0, 0)
+    graph = chain(("Dense", {"units": 4}), ("Activation", {"function": "relu"}), ("Dense", {"units": 1}), ("Loss", {}), input_size=1)
+    trainer = Trainer(graph, ds, settings())
+    trainer.run(1)
+    trainer.step_batch()
+    trainer.model.parameters["n2.weight"][0, 0] = np.nan
+    outcome = trainer.run()
+    assert outcome.divergence.node == "n2" and "not a number (NaN)" in outcome.divergence.message
+    assert "at epoch 2, batch 2" in outcome.divergence.message
+    assert "restored the parameters from the start of epoch 2" in outcome.divergence.message
+    assert trainer.model.parameters_finite()
+
+
+def test_regression_metrics():
+    ds = generate("sine", 300, 0.05, 0)
+    graph = chain(("Dense", {"units": 16}), ("Activation", {"function": "tanh"}), ("Dense", {"units": 1}), ("Loss", {}), input_size=1)
+    trainer = Trainer(graph, ds, settings(epochs=200, batch_size=32))
+    trainer.run()
+    metrics = trainer.last_metrics()
+    assert set(metrics) == {"loss", "r2", "mae", "val_loss", "val_r2", "val_mae"}
+    assert metrics["val_r2"] > 0.95 and metrics["val_mae"] < 0.15
+
+
+def test_l2_penalty_shrinks_weights(xor):
+    plain, penalized = Trainer(xor_graph(), xor, settings()), Trainer(xor_graph(), xor, settings(l2=0.05))
+    plain.run(), penalized.run()
+    norm = lambda t: float(np.abs(t.model.parameters["n2.weight"]).sum())  # noqa: E731
+    assert norm(penalized) < norm(plain)
+
+
+def test_invalid_graph_cannot_train(xor):
+    graph = chain(("Dense", {"units": 3}), ("Loss", {}), input_size=2)
+    with pytest.raises(TrainingError, match="2 classes"):
+        Trainer(graph, xor, settings())
+
+
+def test_saved_parameters_must_fit(xor):
+    with pytest.raises(TrainingError, match=r"state.parameters.n0.weight: the graph needs shape \[2, 8\]"):
+        Trainer(xor_graph(), xor, settings(), {"n0.weight": np.zeros((3, 8))})
+    trainer = Trainer(xor_graph(), xor, settings(), {"n0.weight": np.ones((2, 8)), "n0.bias": np.ones(3)}, strict=False)
+    assert trainer.kept == ["n0.weight"] and "n0.bias" in trainer.initialized
+    assert (trainer.model.parameters["n0.weight"] == 1).all()
+
+
+@pytest.mark.parametrize("training,message", [
+    ({"batch_size": 0}, "training.batch_size: must be a positive integer, got 0"),
+    ({"epochs": "ten"}, "training.epochs: must be an integer"),
+    ({"dtype": "float16"}, "training.dtype: must be one of float32, float64"),
+    ({"optimizer": {"name": "adamax"}}, "training.optimizer.name: must be one of"),
+    ({"momentum": 0.9}, "training.momentum: unknown parameter"),
+])
+def test_bad_training_settings_name_the_key(training, message):
+    with pytest.raises(ParamError, match=message):
+        parse_training(training)

@@ -1,0 +1,125 @@
+"""Every validation problem names its node (and port) and says what to do."""
+from types import SimpleNamespace
+
+import pytest
+
+from engine.graph import Graph
+from engine.validation import ERROR, WARNING, has_errors, infer_widths, validate
+from tests.helpers import chain
+
+
+def problems_of(graph, dataset=None, severity=None):
+    return [p for p in validate(graph, dataset) if severity in (None, p.severity)]
+
+
+def only(problems, node):
+    found = [p for p in problems if p.node == node]
+    assert found, f"no problem names {node}: {problems}"
+    return found[0]
+
+
+CLASSES3 = SimpleNamespace(task="classification", n_features=3, n_classes=3, n_targets=1)
+REGRESSION = SimpleNamespace(task="regression", n_features=3, n_classes=0, n_targets=2)
+
+
+def test_a_good_graph_has_no_problems_and_inferred_widths():
+    graph = chain(("Dense", {"units": 4}), ("Activation", {"function": "relu"}), ("Dense", {"units": 3}),
+                  ("Activation", {"function": "softmax"}), ("Loss", {"function": "categorical_cross_entropy"}))
+    assert validate(graph, CLASSES3) == []
+    assert infer_widths(graph) == {"x": 3, "n0": 4, "n1": 4, "n2": 3, "n3": 3, "n4": 0}
+
+
+def test_empty_graph_has_no_input_and_no_loss():
+    messages = [p.message for p in validate(Graph())]
+    assert any("no Input node" in m for m in messages) and any("no Loss node" in m for m in messages)
+
+
+def test_cycle_names_every_node_on_it():
+    graph = chain(("Add", {}), ("Dense", {"units": 3}), ("Loss", {}))
+    graph.connect("n1", "n0", "in2", strict=False)
+    errors = [p for p in validate(graph) if "cycle" in p.message]
+    assert {p.node for p in errors} == {"n0", "n1"}
+    assert "n0 → n1 → n0" in errors[0].message or "n1 → n0 → n1" in errors[0].message
+
+
+def test_empty_and_doubly_wired_ports_name_the_port():
+    graph = chain(("Add", {}), ("Loss", {}))
+    problem = only(problems_of(graph), "n0")
+    assert (problem.port, problem.severity) == ("in2", ERROR) and "not wired" in problem.message
+    graph.connect("x", "n0", "in1", strict=False)
+    doubled = [p for p in validate(graph) if "wired from" in p.message]
+    assert doubled[0].port == "in1" and "x and x" in doubled[0].message
+
+
+def test_node_no_input_reaches_names_where_its_chain_starts():
+    graph = chain(("Dense", {"units": 2}), ("Loss", {}))
+    graph.add_node("Dense", node_id="island")
+    graph.add_node("Activation", node_id="relu")
+    graph.connect("island", "relu")
+    errors = {p.node: p.message for p in validate(graph) if p.severity == ERROR}
+    assert "not wired" in errors["island"]
+    assert errors["relu"] == "no Input reaches this node: wire 'island' to the data"
+
+
+def test_nodes_reached_through_another_port_are_not_unreached():
+    graph = chain(("Add", {}), ("Dense", {"units": 3}), ("Loss", {}))
+    nodes = {p.node for p in validate(graph) if p.severity == ERROR}
+    assert nodes == {"n0"}
+
+
+def test_output_that_reaches_no_loss_is_a_warning():
+    graph = chain(("Dense", {"units": 2}), ("Loss", {}))
+    graph.add_node("Dense", node_id="dangling")
+    graph.connect("x", "dangling")
+    problem = only(validate(graph), "dangling")
+    assert problem.severity == WARNING and "reaches no loss" in problem.message
+    assert not has_errors(validate(graph))
+
+
+def test_add_of_different_widths():
+    graph = chain(("Dense", {"units": 4}), ("Add", {}), ("Loss", {}))
+    graph.add_node("Dense", {"units": 8}, node_id="wide")
+    graph.connect("x", "wide")
+    graph.connect("wide", "n1", "in2")
+    problem = only(problems_of(graph, severity=ERROR), "n1")
+    assert "in1 4, in2 8" in problem.message and "Concat" in problem.message
+
+
+def test_input_size_differs_from_dataset():
+    graph = chain(("Dense", {"units": 3}), ("Activation", {"function": "softmax"}), ("Loss", {"function": "categorical_cross_entropy"}), input_size=5)
+    assert "make it 3" in only(validate(graph, CLASSES3), "x").message
+
+
+def test_last_layer_width_differs_from_classes_names_the_layer_and_the_fix():
+    graph = chain(("Dense", {"units": 1}), ("Activation", {"function": "sigmoid"}), ("Loss", {"function": "binary_cross_entropy"}))
+    problem = only(validate(graph, CLASSES3), "n2")
+    assert problem.message == (
+        "3 classes: the last Dense 'n0' has 1 unit — make it 3 units and use softmax with categorical cross-entropy"
+    )
+
+
+def test_regression_width_and_class_only_loss():
+    graph = chain(("Dense", {"units": 1}), ("Loss", {"function": "mse"}))
+    assert "2 target(s)" in only(validate(graph, REGRESSION), "n1").message
+    graph.set_param("n1", "function", "hinge")
+    graph.set_param("n0", "units", 2)
+    assert "needs class targets" in only(validate(graph, REGRESSION), "n1").message
+
+
+def test_softmax_into_binary_cross_entropy_is_an_error():
+    graph = chain(("Dense", {"units": 2}), ("Activation", {"function": "softmax"}), ("Loss", {"function": "binary_cross_entropy"}))
+    problem = only(problems_of(graph, severity=ERROR), "n2")
+    assert "use sigmoid" in problem.message
+
+
+def test_step_warns_and_points_to_the_perceptron_loss():
+    graph = chain(("Dense", {"units": 1}), ("Activation", {"function": "step"}), ("Loss", {"function": "mse"}))
+    problem = only(validate(graph), "n1")
+    assert problem.severity == WARNING and "perceptron" in problem.message
+
+
+@pytest.mark.parametrize("units,ok", [(1, True), (2, True), (3, False)])
+def test_binary_classification_accepts_one_unit_or_one_per_class(units, ok):
+    binary = SimpleNamespace(task="classification", n_features=3, n_classes=2, n_targets=1)
+    graph = chain(("Dense", {"units": units}), ("Loss", {"function": "hinge"}))
+    assert has_errors(validate(graph, binary)) is not ok
