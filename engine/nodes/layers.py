@@ -185,11 +185,14 @@ class Dropout(NodeType):
         return f"Dropout · {params['rate']:g}"
 
 
-def _merge_ports(params: dict) -> tuple[str, ...]:
-    return tuple(f"in{i}" for i in range(1, params["inputs"] + 1))
+class Merge(NodeType):
+    """A node that joins several inputs: ports in1 … inN, N set by the ``inputs`` param."""
 
+    category = "merge"
+    params = {"inputs": ParamSpec("int", 2, "How many input ports.", minimum=2, maximum=16)}
 
-MERGE_INPUTS = ParamSpec("int", 2, "How many input ports.", minimum=2, maximum=16)
+    def input_ports(self, params):
+        return tuple(f"in{i}" for i in range(1, params["inputs"] + 1))
 
 
 class AddLayer(Layer):
@@ -207,14 +210,9 @@ class AddLayer(Layer):
         return [grad] * self.count
 
 
-class Add(NodeType):
+class Add(Merge):
     name = "Add"
-    category = "merge"
     help = "Adds its inputs element by element (a residual connection); they must have the same width."
-    params = {"inputs": MERGE_INPUTS}
-
-    def input_ports(self, params):
-        return _merge_ports(params)
 
     def infer(self, params, widths):
         if len(set(widths)) > 1:
@@ -238,14 +236,9 @@ class ConcatLayer(Layer):
         return np.split(grad, self.splits, axis=1)
 
 
-class Concat(NodeType):
+class Concat(Merge):
     name = "Concat"
-    category = "merge"
     help = "Joins its inputs side by side: the output width is the sum of theirs."
-    params = {"inputs": MERGE_INPUTS}
-
-    def input_ports(self, params):
-        return _merge_ports(params)
 
     def infer(self, params, widths):
         return sum(widths)
