@@ -1,0 +1,157 @@
+"""The view: wheel zoom about the cursor, panning, a dotted grid, and palette drops."""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QPainter, QPen
+from PySide6.QtWidgets import QGraphicsView
+
+from .. import style
+from ..palette import PALETTE_MIME, decode_entry
+from .edge_item import EdgeItem
+from .node_item import NodeItem
+
+GRID = 24.0
+MIN_SCALE, MAX_SCALE = 0.15, 3.0
+
+
+class GraphView(QGraphicsView):
+    palette_dropped = Signal(str, dict, QPointF)  # node type, preset params, scene position
+    context_menu_requested = Signal(object, QPointF, QPoint)  # node or edge item (or None), scene and screen positions
+
+    def __init__(self, scene, parent=None) -> None:
+        super().__init__(scene, parent)
+        self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing | QPainter.SmoothPixmapTransform)
+        self.setDragMode(QGraphicsView.RubberBandDrag)
+        self.setRubberBandSelectionMode(Qt.IntersectsItemShape)
+        self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.MinimalViewportUpdate)
+        self.setCacheMode(QGraphicsView.CacheBackground)
+        self.setOptimizationFlag(QGraphicsView.DontSavePainterState)
+        self.setAcceptDrops(True)
+        self.setFrameShape(QGraphicsView.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setSceneRect(-20000, -20000, 40000, 40000)
+        self._pan_from: QPointF | None = None
+        self._space_held = False
+
+    # ---- zoom -----------------------------------------------------------------------------
+    def zoom_by(self, factor: float, anchor_under_mouse: bool = True) -> None:
+        scale = self.transform().m11()
+        factor = max(MIN_SCALE / scale, min(MAX_SCALE / scale, factor))
+        self.setTransformationAnchor(
+            QGraphicsView.AnchorUnderMouse if anchor_under_mouse else QGraphicsView.AnchorViewCenter
+        )
+        self.scale(factor, factor)
+        self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
+
+    def zoom_in(self) -> None:
+        self.zoom_by(1.25, anchor_under_mouse=False)
+
+    def zoom_out(self) -> None:
+        self.zoom_by(0.8, anchor_under_mouse=False)
+
+    def reset_zoom(self) -> None:
+        self.zoom_by(1.0 / self.transform().m11(), anchor_under_mouse=False)
+
+    def fit_to_window(self) -> None:
+        rect = self.scene().itemsBoundingRect()
+        if rect.isEmpty():
+            self.centerOn(0, 0)
+            return
+        self.fitInView(rect.adjusted(-60, -60, 60, 60), Qt.KeepAspectRatio)
+        if self.transform().m11() > 1.25:
+            self.reset_zoom()
+            self.zoom_by(1.25, anchor_under_mouse=False)
+            self.centerOn(rect.center())
+
+    def visible_centre(self) -> QPointF:
+        return self.mapToScene(self.viewport().rect().center())
+
+    def wheelEvent(self, event) -> None:
+        delta = event.angleDelta().y() or event.pixelDelta().y()
+        if delta:
+            self.zoom_by(math.pow(1.0015, delta))
+        event.accept()
+
+    # ---- pan with the middle button, or Space + left drag ------------------------------------
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key_Space and not event.isAutoRepeat():
+            self._space_held = True
+            self.viewport().setCursor(Qt.OpenHandCursor)
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key_Space and not event.isAutoRepeat():
+            self._space_held = False
+            self.viewport().unsetCursor()
+            return
+        super().keyReleaseEvent(event)
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MiddleButton or (event.button() == Qt.LeftButton and self._space_held):
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._pan_from is not None:
+            delta = event.position() - self._pan_from
+            self._pan_from = event.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - round(delta.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(delta.y()))
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().setCursor(Qt.OpenHandCursor if self._space_held else Qt.ArrowCursor)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        scene_pos = self.mapToScene(event.pos())
+        item = next((i for i in self.scene().items(scene_pos) if isinstance(i, (NodeItem, EdgeItem))), None)
+        self.context_menu_requested.emit(item, scene_pos, event.globalPos())
+
+    # ---- palette drops ------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        event.setAccepted(event.mimeData().hasFormat(PALETTE_MIME))
+
+    def dragMoveEvent(self, event) -> None:
+        event.setAccepted(event.mimeData().hasFormat(PALETTE_MIME))
+
+    def dropEvent(self, event) -> None:
+        entry = decode_entry(event.mimeData())
+        if entry is None:
+            event.ignore()
+            return
+        type_name, params = entry
+        self.palette_dropped.emit(type_name, params, self.mapToScene(event.position().toPoint()))
+        event.acceptProposedAction()
+
+    # ---- background -----------------------------------------------------------------------------
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        t = style.theme()
+        painter.fillRect(rect, t.background)
+        scale = self.transform().m11()
+        step = GRID
+        while step * scale < 14:
+            step *= 2
+        pen = QPen(t.grid, 2.0 if scale > 0.6 else 1.5)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        left = math.floor(rect.left() / step) * step
+        top = math.floor(rect.top() / step) * step
+        xs = [left + i * step for i in range(int((rect.right() - left) / step) + 1)]
+        ys = [top + i * step for i in range(int((rect.bottom() - top) / step) + 1)]
+        painter.drawPoints([QPointF(x, y) for y in ys for x in xs])

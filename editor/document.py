@@ -1,0 +1,207 @@
+"""The open project: its undo stack, file path and modified state, and every edit as a command.
+
+orange-canvas-core's document layer: the window and the canvas ask the document for an
+edit; the document turns it into a QUndoCommand that calls the engine graph. It also
+validates the graph (debounced) after each change and reports the problems.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+
+from engine.errors import GraphError, NeuroCanvasError
+from engine.graph import Edge, Graph
+from engine.project import Project, load_project, new_project, project_to_dict, save_project
+from engine.validation import infer_widths, validate
+
+from . import commands, layout
+
+VALIDATION_DELAY_MS = 150
+
+
+class Document(QObject):
+    project_replaced = Signal()  # a new or opened project: views rebuild from document.graph
+    modified_changed = Signal(bool)
+    info_changed = Signal()  # the project's name or description
+    graph_changed = Signal()  # after every edit of the graph
+    refused = Signal(str)  # an edit the engine refused, with its reason
+    validated = Signal(list, dict)  # problems, inferred output widths
+
+    def __init__(self, project=None, parent=None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
+        self._validation_timer = QTimer(self, singleShot=True, interval=VALIDATION_DELAY_MS)
+        self._validation_timer.timeout.connect(self.validate_now)
+        self.project = None
+        self.dataset = None
+        self.problems: list = []
+        self.widths: dict[str, int] = {}
+        self.last_refusal = ""
+        self.replace(project if project is not None else new_project())
+
+    # ---- the project -------------------------------------------------------------
+    @property
+    def graph(self) -> Graph:
+        return self.project.graph
+
+    @property
+    def path(self) -> Path | None:
+        return self.project.path
+
+    @property
+    def modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def replace(self, project: Project) -> None:
+        """Show ``project`` with a fresh, clean undo stack."""
+        if self.project is not None:
+            self.graph.events.changed.unsub(self._graph_changed)
+        self.undo_stack.clear()
+        self.project = project
+        self.graph.events.changed.sub(self._graph_changed)
+        self.dataset = self._load_dataset()
+        self.project_replaced.emit()
+        self.modified_changed.emit(False)
+        self.validate_now()
+
+    def new(self) -> None:
+        self.replace(new_project())
+
+    def open(self, path: str | Path) -> None:
+        """Open a project file; raises ProjectError (naming file and key) and keeps the current one."""
+        self.replace(load_project(path))
+
+    def save(self, path: str | Path | None = None) -> None:
+        target = Path(path) if path else self.path
+        if target is None:
+            raise ValueError("the project has no file yet: save it as a new file")
+        save_project(self.project, target)
+        self.undo_stack.setClean()
+
+    def to_dict(self) -> dict:
+        return project_to_dict(self.project)
+
+    def _load_dataset(self):
+        """The project's dataset, so validation can check the graph fits it; None if it cannot load."""
+        try:
+            return self.project.load_data()
+        except (NeuroCanvasError, OSError):
+            return None
+
+    # ---- validation --------------------------------------------------------------
+    def _clean_changed(self, clean: bool) -> None:
+        self.modified_changed.emit(not clean)
+
+    def _graph_changed(self) -> None:
+        self._validation_timer.start()
+        self.graph_changed.emit()
+
+    def validate_now(self) -> None:
+        self._validation_timer.stop()
+        self.problems = validate(self.graph, self.dataset)
+        self.widths = infer_widths(self.graph)
+        self.validated.emit(self.problems, self.widths)
+
+    # ---- edits -------------------------------------------------------------------
+    def push(self, command: commands.GraphCommand) -> bool:
+        """Apply ``command`` and put it on the undo stack, or emit ``refused`` with the engine's reason."""
+        try:
+            command.apply()
+        except GraphError as e:
+            self._refuse(str(e))
+            return False
+        self.undo_stack.push(command)
+        return True
+
+    def _refuse(self, reason: str) -> None:
+        self.last_refusal = reason
+        self.refused.emit(reason)
+
+    def add_node(self, type_name: str, params: dict, position: tuple[float, float]) -> str | None:
+        command = commands.AddNodeCommand(self.graph, type_name, params, position)
+        return command.node_id if self.push(command) else None
+
+    def connect(self, src: str, dst: str, dst_port: str) -> bool:
+        return self.push(commands.ConnectCommand(self.graph, src, dst, dst_port))
+
+    def disconnect(self, edges: list[Edge]) -> None:
+        self.delete([], edges)
+
+    def delete(self, node_ids: list[str], edges: list[Edge]) -> None:
+        """Remove nodes (with their wires) and wires as one undo step."""
+        doomed = set(node_ids)
+        loose = [e for e in edges if e.src not in doomed and e.dst not in doomed]
+        if not doomed and not loose:
+            return
+        count = len(doomed) + len(loose)
+        self.undo_stack.beginMacro(f"Delete {count} item{'s' if count > 1 else ''}")
+        for edge in loose:
+            self.push(commands.DisconnectCommand(self.graph, edge))
+        for node_id in node_ids:
+            self.push(commands.RemoveNodeCommand(self.graph, node_id))
+        self.undo_stack.endMacro()
+
+    def move(self, moves: dict[str, tuple[tuple[float, float], tuple[float, float]]], text: str = "Move") -> None:
+        moves = {k: (old, new) for k, (old, new) in moves.items() if old != new}
+        if moves:
+            self.push(commands.MoveCommand(self.graph, moves, text))
+
+    def set_param(self, node_id: str, name: str, value) -> bool:
+        if self.graph.node(node_id).params.get(name) == value:
+            return True
+        return self.push(commands.SetParamCommand(self.graph, node_id, name, value))
+
+    def rename(self, old_id: str, new_id: str) -> bool:
+        if old_id == new_id:
+            return True
+        return self.push(commands.RenameCommand(self.graph, old_id, new_id))
+
+    def arrange(self) -> bool:
+        positions = layout.layered_positions(self.graph)
+        if positions is None:
+            self._refuse("Arrange needs a graph without cycles: remove the wire that closes the loop first")
+            return False
+        self.move({k: (self.graph.nodes[k].position, p) for k, p in positions.items()}, "Arrange")
+        return True
+
+    def set_project_info(self, field_name: str, value: str) -> None:
+        if getattr(self.project, field_name) != value:
+            self.undo_stack.push(commands.ProjectInfoCommand(self.project, field_name, value, self.info_changed.emit))
+
+    # ---- copy and paste ------------------------------------------------------------
+    def copy_text(self, node_ids: list[str]) -> str:
+        """The nodes and the wires between them, as project-format graph JSON."""
+        return json.dumps(self.graph.to_dict(node_ids), indent=2, ensure_ascii=False)
+
+    def paste(self, text: str, offset: tuple[float, float]) -> list[str]:
+        """Add the nodes of graph JSON (or of a whole project's JSON) with fresh ids, moved by ``offset``.
+
+        Returns the new ids; emits ``refused`` (and adds nothing) when the text is not a graph.
+        """
+        try:
+            data = json.loads(text)
+            if isinstance(data, dict) and "graph" in data:
+                data = data["graph"]
+            pasted = Graph.from_dict(data, "clipboard")
+        except (json.JSONDecodeError, GraphError) as e:
+            self._refuse(f"Nothing to paste: the clipboard holds no NeuroCanvas graph ({e})")
+            return []
+        if not pasted.nodes:
+            return []
+        new_ids: dict[str, str] = {}
+        self.undo_stack.beginMacro(f"Paste {len(pasted.nodes)} node{'s' if len(pasted.nodes) > 1 else ''}")
+        for node in pasted.nodes.values():
+            position = (node.position[0] + offset[0], node.position[1] + offset[1])
+            command = commands.AddNodeCommand(
+                self.graph, node.type, node.params, position, self.graph.unique_id(node.id)
+            )
+            self.push(command)
+            new_ids[node.id] = command.node_id
+        for edge in pasted.edges:
+            self.push(commands.ConnectCommand(self.graph, new_ids[edge.src], new_ids[edge.dst], edge.dst_port))
+        self.undo_stack.endMacro()
+        return list(new_ids.values())

@@ -1,0 +1,56 @@
+"""The problems panel: the engine's validation, errors first; clicking one selects its node."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QStyle, QVBoxLayout, QWidget
+
+from . import style
+
+NODE_ROLE = Qt.UserRole + 1
+
+
+class ProblemsPanel(QWidget):
+    problem_activated = Signal(str)  # the node id of the clicked problem
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.summary = QLabel()
+        self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.setAlternatingRowColors(True)
+        self.list.setIconSize(QSize(16, 16))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 6)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.list)
+        self.list.itemClicked.connect(self._clicked)
+        self.list.itemActivated.connect(self._clicked)
+        self._icons = {
+            "error": self.style().standardIcon(QStyle.SP_MessageBoxCritical),
+            "warning": self.style().standardIcon(QStyle.SP_MessageBoxWarning),
+        }
+
+    def show_problems(self, problems: list, widths: dict | None = None) -> None:
+        self.list.clear()
+        ordered = sorted(problems, key=lambda p: p.severity != "error")
+        for problem in ordered:
+            where = f"{problem.node}:{problem.port}" if problem.port else (problem.node or "graph")
+            item = QListWidgetItem(self._icons[problem.severity], f"{where} — {problem.message}")
+            item.setData(NODE_ROLE, problem.node)
+            item.setToolTip(problem.message)
+            self.list.addItem(item)
+        errors = sum(p.severity == "error" for p in problems)
+        warnings = len(problems) - errors
+        t = style.theme()
+        if not problems:
+            self.summary.setText(f"<span style='color:{t.accept.name()}'>✔ No problems: the network is ready to train.</span>")
+        else:
+            parts = [f"{errors} error{'s' if errors != 1 else ''}"] if errors else []
+            parts += [f"{warnings} warning{'s' if warnings != 1 else ''}"] if warnings else []
+            colour = t.error if errors else t.warning
+            self.summary.setText(f"<span style='color:{colour.name()}'>{' · '.join(parts)}</span>")
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        node_id = item.data(NODE_ROLE)
+        if node_id:
+            self.problem_activated.emit(node_id)
