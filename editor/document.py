@@ -80,6 +80,7 @@ class Document(QObject):
         if target is None:
             raise ValueError("the project has no file yet: save it as a new file")
         save_project(self.project, target)
+        self.project.path = target
         self.undo_stack.setClean()
 
     def to_dict(self) -> dict:

@@ -325,7 +325,8 @@ class MainWindow(QMainWindow):
         try:
             self.document.open(path)
         except ProjectError as e:
-            QMessageBox.critical(self, "Cannot Open Project", f"The project could not be opened:\n\n{e}")
+            listed = "\n".join(f"• {m}" for m in e.messages)
+            QMessageBox.critical(self, "Cannot Open Project", f"The project could not be opened:\n\n{listed}")
             return False
         self._remember_recent(Path(path))
         return True

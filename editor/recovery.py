@@ -34,13 +34,9 @@ class Recovery(QObject):
         if not self.document.modified:
             return False
         project = self.document.project
-        original_path = project.path
         self.file.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            save_project(project, self.file)  # it records the file it wrote to; keep the user's own
-        finally:
-            project.path = original_path
-        self.origin_file.write_text(json.dumps({"path": str(original_path) if original_path else None}))
+        save_project(project, self.file)
+        self.origin_file.write_text(json.dumps({"path": str(project.path) if project.path else None}))
         return True
 
     def clear(self) -> None:

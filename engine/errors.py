@@ -2,7 +2,20 @@
 
 
 class NeuroCanvasError(Exception):
-    """Base of every error the engine reports to a user."""
+    """Base of every error the engine reports to a user.
+
+    It may carry several messages (a file with many problems): ``messages`` lists them all,
+    ``str()`` gives the first and how many more there are, for a one-line report.
+    """
+
+    def __init__(self, message: str, *more: str) -> None:
+        super().__init__(message)
+        self.messages = [message, *more]
+
+    def __str__(self) -> str:
+        first = self.messages[0]
+        extra = len(self.messages) - 1
+        return f"{first} (and {extra} more problem{'s' if extra > 1 else ''})" if extra else first
 
 
 class GraphError(NeuroCanvasError):

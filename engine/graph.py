@@ -309,10 +309,25 @@ class Graph:
         if not isinstance(edges, list):
             raise GraphError(f"{where}.edges: must be a list")
         graph = cls()
+        errors: list[str] = []
+        failed: set[str] = set()  # ids of nodes refused: their wires are not reported again
         for i, raw in enumerate(nodes):
-            graph._load_node(raw, f"{where}.nodes[{i}]")
+            try:
+                graph._load_node(raw, f"{where}.nodes[{i}]")
+            except GraphError as e:
+                errors.append(str(e))
+                if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                    failed.add(raw["id"])
         for i, raw in enumerate(edges):
-            graph._load_edge(raw, f"{where}.edges[{i}]")
+            ends = {str(raw.get(k, "")).partition(":")[0] for k in ("from", "to")} if isinstance(raw, dict) else set()
+            if ends & failed:
+                continue
+            try:
+                graph._load_edge(raw, f"{where}.edges[{i}]")
+            except GraphError as e:
+                errors.append(str(e))
+        if errors:
+            raise GraphError(*errors)
         return graph
 
     def _load_node(self, raw: object, where: str) -> None:

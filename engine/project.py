@@ -117,7 +117,10 @@ def to_json(value: object, indent: str = "") -> str:
 
 
 def save_project(project: Project, path: str | os.PathLike) -> None:
-    """Write atomically: a temporary file in the same folder, then a rename over the target."""
+    """Write atomically: a temporary file in the same folder, then a rename over the target.
+
+    ``project.path`` is left as it is: an autosave elsewhere must not move the project.
+    """
     path = Path(path)
     text = to_json(project_to_dict(project)) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -130,7 +133,6 @@ def save_project(project: Project, path: str | os.PathLike) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    project.path = path
 
 
 # ---- reading ------------------------------------------------------------------------------
@@ -153,7 +155,7 @@ def load_project(path: str | os.PathLike) -> Project:
     try:
         project = project_from_dict(data)
     except NeuroCanvasError as e:
-        raise ProjectError(f"{path.name}: {e}") from None
+        raise ProjectError(*(f"{path.name}: {m}" for m in e.messages)) from None
     project.path = path
     return project
 
@@ -173,22 +175,29 @@ def project_from_dict(data: object) -> Project:
     unknown = [k for k in data if k not in TOP_KEYS]
     if unknown:
         raise ProjectError(f"{unknown[0]}: unknown key (known: {', '.join(TOP_KEYS)})")
+    errors: list[str] = []
+
+    def checked(read, *args):
+        try:
+            return read(*args)
+        except (ProjectError, GraphError, ParamError) as e:
+            errors.extend(e.messages)
+            return None
+
     for key in ("graph", "dataset"):
         if key not in data:
-            raise ProjectError(f"{key}: missing")
-    name = _text(data, "name", "Untitled")
-    description = _text(data, "description", "")
-    try:
-        graph = Graph.from_dict(data["graph"])
-        training = parse_training(data.get("training"))
-    except (GraphError, ParamError) as e:
-        raise ProjectError(str(e)) from None
-    if not isinstance(data["dataset"], dict):
-        raise ProjectError("dataset: must be an object")
-    epoch, parameters, history = _state(data.get("state", {}))
-    return Project(
-        name, description, graph, data["dataset"], training, epoch, parameters, history, _goal(data.get("goal")),
-    )
+            errors.append(f"{key}: missing")
+    name = checked(_text, data, "name", "Untitled")
+    description = checked(_text, data, "description", "")
+    graph = checked(Graph.from_dict, data["graph"]) if "graph" in data else None
+    training = checked(parse_training, data.get("training"))
+    if "dataset" in data and not isinstance(data["dataset"], dict):
+        errors.append("dataset: must be an object")
+    state = checked(_state, data.get("state", {}))
+    goal = checked(_goal, data.get("goal"))
+    if errors:
+        raise ProjectError(*errors)
+    return Project(name, description, graph, data["dataset"], training, *state, goal)
 
 
 def _text(data: dict, key: str, default: str) -> str:

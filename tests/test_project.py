@@ -134,3 +134,22 @@ def test_csv_dataset_path_is_relative_to_the_project(tmp_path):
     (tmp_path / "p.ncproj").write_text(json.dumps(data), encoding="utf-8")
     dataset = load_project(tmp_path / "p.ncproj").load_data()
     assert dataset.n_samples == 4 and dataset.class_names == ["no", "yes"]
+
+
+def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
+    data = minimal(training={"batch_size": 0})
+    data["graph"]["nodes"][1]["params"]["units"] = -4
+    data["graph"]["nodes"][2]["type"] = "Activaton"
+    data["graph"]["edges"].append({"from": "x", "to": "nowhere"})
+    path = tmp_path / "many.ncproj"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ProjectError) as error:
+        load_project(path)
+    assert error.value.messages == [
+        "many.ncproj: graph.nodes[1].params.units: must be a positive integer, got -4",
+        "many.ncproj: graph.nodes[2].type: node 'act' has unknown type 'Activaton' (known: Input, Dense, Dropout, "
+        "Maxout, Activation, Add, Concat, Loss)",
+        "many.ncproj: graph.edges[5].to: there is no node 'nowhere'",
+        "many.ncproj: training.batch_size: must be a positive integer, got 0",
+    ]
+    assert str(error.value).endswith("(and 3 more problems)")
