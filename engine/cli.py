@@ -59,6 +59,8 @@ def main(argv: list[str]) -> int:
         print(f"neurocanvas: {e}", file=sys.stderr)
     except OSError as e:
         print(f"neurocanvas: {e.filename or ''}: {e.strerror}", file=sys.stderr)
+    except Exception as e:  # a bug of ours: still one line, never a traceback
+        print(f"neurocanvas: internal error ({type(e).__name__}: {e}); please report it", file=sys.stderr)
     return EXIT_USAGE
 
 

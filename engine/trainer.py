@@ -275,7 +275,7 @@ class Trainer:
         if self.dataset.task == "classification":
             metrics[prefix + "accuracy"] = float(np.mean(self.classes(out) == y))
         else:
-            y = y.reshape(len(y), -1)
+            y = y.reshape(out.shape)
             residual = ((y - out) ** 2).sum(axis=0)
             total = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
             metrics[prefix + "r2"] = float(np.mean(1.0 - residual / np.where(total > 0, total, 1.0)))

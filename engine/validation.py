@@ -56,12 +56,13 @@ def validate(graph: Graph, dataset=None) -> list[Problem]:
         problems.append(Problem(ERROR, f"no Input reaches this node: {hint}", node_id))
 
     feeds_loss = set(loss_ids).union(*(nx.ancestors(g, l) for l in loss_ids)) if loss_ids else set()
+    widths = _infer(graph, g, problems, skip=blocked)
     for node in graph.nodes.values():
         if node.output_ports and node.id not in feeds_loss and node.id not in blocked:
+            if _is_view(graph, node, widths, feeds_loss):
+                continue
             problems.append(Problem(WARNING, "its output reaches no loss, so it does not learn", node.id))
-
-    widths = _infer(graph, g, problems, skip=blocked)
-    _function_problems(graph, problems)
+    _function_problems(graph, problems, feeds_loss)
     if dataset is not None:
         _dataset_problems(graph, widths, dataset, problems)
     return problems
@@ -123,9 +124,18 @@ def _infer(graph: Graph, g: nx.MultiDiGraph, problems: list[Problem], skip: set[
     return widths
 
 
-def _function_problems(graph: Graph, problems: list[Problem]) -> None:
+def _is_view(graph: Graph, node, widths: dict[str, int], feeds_loss: set[str]) -> bool:
+    """A node with nothing to learn that only shows what learning nodes compute
+    (a Step after the Dense a perceptron loss trains): it needs no loss of its own."""
+    sources = [graph.edge_into_port(node.id, p) for p in node.input_ports]
+    if not sources or any(e is None or e.src not in feeds_loss or e.src not in widths for e in sources):
+        return False
+    return node.spec.parameter_count(node.params, [widths[e.src] for e in sources]) == 0
+
+
+def _function_problems(graph: Graph, problems: list[Problem], feeds_loss: set[str]) -> None:
     for node in graph.nodes.values():
-        if node.type == "Activation" and node.params["function"] == "step":
+        if node.type == "Activation" and node.params["function"] == "step" and node.id in feeds_loss:
             problems.append(Problem(
                 WARNING,
                 "step has zero gradient, so nothing before it learns by backpropagation: "

@@ -123,3 +123,13 @@ def test_binary_classification_accepts_one_unit_or_one_per_class(units, ok):
     binary = SimpleNamespace(task="classification", n_features=3, n_classes=2, n_targets=1)
     graph = chain(("Dense", {"units": units}), ("Loss", {"function": "hinge"}))
     assert has_errors(validate(graph, binary)) is not ok
+
+
+def test_a_step_that_only_shows_the_prediction_draws_no_warning():
+    graph = chain(("Dense", {"units": 1}), ("Loss", {"function": "perceptron"}))
+    graph.add_node("Activation", {"function": "step"}, node_id="decision")
+    graph.connect("n0", "decision")
+    assert validate(graph) == []
+    graph.add_node("Dense", {"units": 2}, node_id="unused")
+    graph.connect("decision", "unused")
+    assert [(p.node, p.severity) for p in validate(graph)] == [("unused", WARNING)]

@@ -172,7 +172,7 @@ def encode_targets(function: str, y: np.ndarray, task: str, width: int, dtype) -
     hinge and perceptron), a wider one one-hot rows. Regression targets pass through.
     """
     if task == "regression":
-        return np.ascontiguousarray(y.reshape(len(y), -1), dtype=dtype)
+        return np.ascontiguousarray(y.reshape(len(y), width), dtype=dtype)
     if width == 1:
         t = (y == 1).astype(dtype)[:, None]
     else:

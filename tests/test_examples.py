@@ -1,0 +1,123 @@
+"""The example projects: each opens, validates, explains itself and, trained headless, reaches its goal."""
+import math
+import re
+
+import numpy as np
+import pytest
+
+from engine import PROJECTS
+from engine.nodes import losses
+from engine.project import load_project
+from engine.validation import ERROR, validate
+
+EXAMPLES = sorted(PROJECTS.glob("*.ncproj"))
+NODE_SIZE = (170, 90)  # the canvas's node box, roughly
+
+
+def _empty_regression_split_is_broken() -> bool:
+    """Engine bug: regression targets with an empty validation split (validation_split 0) cannot be
+    encoded (`y.reshape(0, -1)` in losses.encode_targets), so such a project cannot train yet."""
+    try:
+        losses.encode_targets("mse", np.zeros((0, 1)), "regression", 1, np.float32)
+    except ValueError:
+        return True
+    return False
+
+
+EMPTY_SPLIT_BUG = pytest.mark.xfail(
+    _empty_regression_split_is_broken(), raises=ValueError, strict=True,
+    reason="engine: losses.encode_targets cannot reshape an empty regression validation split",
+)
+
+
+def trains(path):
+    """The example as a test parameter; marked while an engine bug keeps it from training."""
+    project = load_project(path)
+    data = project.load_data()
+    regression_without_validation = (
+        data.task == "regression" and round(project.training["validation_split"] * data.n_samples) == 0
+    )
+    return pytest.param(path, id=path.name, marks=[EMPTY_SPLIT_BUG] if regression_without_validation else [])
+
+
+def reached(goal: dict, value: float) -> bool:
+    return value >= goal["at_least"] if "at_least" in goal else value <= goal["at_most"]
+
+
+def test_there_are_the_lessons():
+    names = {p.name for p in EXAMPLES}
+    assert "xor.ncproj" in names and len(names) >= 11
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_is_valid_documented_and_laid_out(path):
+    project = load_project(path)
+    problems = validate(project.graph, project.load_data())
+    assert not [str(p) for p in problems if p.severity == ERROR]
+    assert project.name and project.name != "Untitled"
+    sentences = re.findall(r"[.!?](?:\s|$)", project.description)
+    assert 2 <= len(sentences) <= 4, project.description  # a short paragraph
+    goal = project.goal
+    assert goal is not None and isinstance(goal.get("metric"), str)
+    assert ("at_least" in goal) != ("at_most" in goal)
+    assert 1 <= goal["epochs"] <= project.training["epochs"]
+    # Laid out left to right, with no two nodes on top of each other.
+    nodes = project.graph.nodes
+    for edge in project.graph.edges:
+        assert nodes[edge.src].position[0] < nodes[edge.dst].position[0], str(edge)
+    boxes = [node.position for node in nodes.values()]
+    for i, (x1, y1) in enumerate(boxes):
+        for x2, y2 in boxes[i + 1 :]:
+            assert abs(x1 - x2) >= NODE_SIZE[0] or abs(y1 - y2) >= NODE_SIZE[1]
+
+
+@pytest.mark.parametrize("path", [trains(p) for p in EXAMPLES])
+def test_example_reaches_its_goal(path):
+    project = load_project(path)
+    goal = project.goal
+    trainer = project.trainer()
+    outcome = trainer.run(goal["epochs"])
+    assert outcome.reason == "completed" and trainer.epoch == goal["epochs"]
+    value = trainer.last_metrics()[goal["metric"]]
+    assert math.isfinite(value) and len(trainer.history[goal["metric"]]) == goal["epochs"]
+    assert reached(goal, value), f"{path.name}: {goal['metric']} is {value:.4f} after {goal['epochs']} epochs, goal {goal}"
+
+
+@EMPTY_SPLIT_BUG
+def test_one_weight_first_update_is_the_hand_computed_one():
+    project = load_project(PROJECTS / "01-one-weight.ncproj")
+    x = np.array(project.dataset["x"], dtype=np.float64)[:, 0]
+    y = np.array(project.dataset["y"], dtype=np.float64)
+    w0 = float(project.parameters["w.weight"][0, 0])
+    eta = project.training["optimizer"]["learning_rate"]
+    assert project.training["batch_size"] >= len(x) and project.training["validation_split"] == 0
+    loss0 = 0.5 * np.mean((w0 * x - y) ** 2)  # quadratic loss, averaged over the batch
+    grad0 = np.mean((w0 * x - y) * x)  # ∂L/∂w
+    w1 = w0 - eta * grad0
+
+    trainer = project.trainer()
+    snapshot = trainer.step_batch()
+    assert snapshot.loss == pytest.approx(loss0, rel=1e-6)
+    assert float(trainer.model.parameters["w.weight"][0, 0]) == pytest.approx(w1, rel=1e-6)
+    # The description walks through exactly these numbers.
+    for number in (loss0, grad0, w1):
+        assert f"{number:g}".replace("-", "−") in project.description
+    # It keeps converging to w = 2 (y = 2·x) rather than overshooting away.
+    trainer.run(9)
+    assert float(trainer.model.parameters["w.weight"][0, 0]) == pytest.approx(2.0, abs=1e-3)
+
+
+def test_vanishing_gradients_the_sigmoid_tower_gets_almost_none():
+    project = load_project(PROJECTS / "10-vanishing-gradients.ncproj")
+    trainer = project.trainer()
+    trainer.run(project.goal["epochs"])
+    trainer.detail_requested = True
+    snapshot = trainer.step_batch()
+    norms = snapshot.gradient_norms
+    assert norms["sig1.weight"] < norms["relu1.weight"] / 10
+    # The sigmoid tower's gradient shrinks on its way down; the ReLU tower's does not.
+    assert norms["sig1.weight"] < norms["sig_out.weight"] / 100
+    assert norms["relu1.weight"] > norms["relu_out.weight"] / 10
+    # And so one learns while the other stays at guessing (ln 2).
+    loss = trainer.model.loss_values
+    assert loss["sig_loss"] > 0.65 and loss["relu_loss"] < 0.2
