@@ -46,6 +46,11 @@ class Model:
             for name, array in layer.params.items():
                 self.parameters[f"{node_id}.{name}"] = array
         self.values: dict[str, np.ndarray] = {}
+        self._full_names = {n: {name: f"{n}.{name}" for name in layer.params} for n, layer in self.layers.items()}
+        # A node needs its input gradient only if some source is not an Input (data has no parameters).
+        for n in order:
+            if self.sources[n] and all(self.types[s] == "Input" for s in self.sources[n]):
+                self.layers[n].need_input_grad = False
 
     def _fuse(self, graph: Graph, loss_id: str) -> str:
         source = self.sources[loss_id][0]
@@ -89,9 +94,11 @@ class Model:
             if g is None:
                 continue  # feeds no loss
             for source, g_in in zip(sources, layer.backward(g)):
-                self._accumulate(grads, source, g_in)
+                if g_in is not None:
+                    self._accumulate(grads, source, g_in)
+            full = self._full_names[node_id]
             for name, array in layer.grads.items():
-                self.gradients[f"{node_id}.{name}"] = array
+                self.gradients[full[name]] = array
 
     @staticmethod
     def _accumulate(grads: dict, node_id: str, g: np.ndarray) -> None:

@@ -109,6 +109,7 @@ class Trainer:
         self._pending_optimizer: dict | None = None
         self._split()
         self._xs: np.ndarray | None = None  # this epoch's samples in visiting order
+        self._batch_size, self._batches_per_epoch = self.batch_size, self.batches_per_epoch
         self.batch = 0
         self._epoch_loss = 0.0
         self._epoch_samples = 0
@@ -154,6 +155,7 @@ class Trainer:
             self._ts = {k: t[order] for k, t in self.t_train.items()}
         else:
             self._xs, self._ts = self.x_train, self.t_train
+        self._batch_size, self._batches_per_epoch = self.batch_size, self.batches_per_epoch
         self.batch = 0
         self._epoch_loss = 0.0
         self._epoch_samples = 0
@@ -178,12 +180,14 @@ class Trainer:
     # ---- the loop ---------------------------------------------------------------------
     def step_batch(self) -> Snapshot | Divergence:
         """One update on the next mini-batch; the epoch ends (metrics recorded) after its last."""
-        self._apply_pending()
-        if self._xs is None or self.batch >= self.batches_per_epoch:
+        if self._pending_optimizer is not None:
+            self._apply_pending()
+        if self._xs is None or self.batch >= self._batches_per_epoch:
             self._start_epoch()
         model = self.model
-        start = self.batch * self.batch_size
-        stop = start + self.batch_size
+        batch_size = self._batch_size
+        start = self.batch * batch_size
+        stop = start + batch_size
         xb = self._xs[start:stop]
         model.forward(xb, training=True)
         loss = model.loss({k: t[start:stop] for k, t in self._ts.items()})
@@ -192,7 +196,9 @@ class Trainer:
         if self._explodes_above == math.inf:
             self._explodes_above = max(loss, 1.0) * EXPLOSION_FACTOR
         model.backward()
-        model.penalty(self.settings["l1"], self.settings["l2"])
+        settings = self.settings
+        if settings["l1"] or settings["l2"]:
+            model.penalty(settings["l1"], settings["l2"])
         want_detail = self.detail_requested
         norms = {k: float(np.linalg.norm(g)) for k, g in model.gradients.items()} if want_detail else None
         self.optimizer.step(model.parameters, model.gradients)
@@ -200,14 +206,14 @@ class Trainer:
         self._epoch_loss += loss * len(xb)
         self._epoch_samples += len(xb)
         self.batch_losses.append(loss)
-        snapshot = Snapshot(self.epoch, self.batch, self.batches_per_epoch, loss)
+        snapshot = Snapshot(self.epoch, self.batch, self._batches_per_epoch, loss)
         if want_detail:
             self.detail_requested = False
             snapshot.gradient_norms = norms
             snapshot.parameters = model.copy_parameters()
             model.forward(self.probe)
             snapshot.activations = {k: v.copy() for k, v in model.values.items()}
-        if self.batch == self.batches_per_epoch:
+        if self.batch == self._batches_per_epoch:
             self._end_epoch()
             snapshot.epoch, snapshot.batch = self.epoch, 0
         return snapshot

@@ -19,6 +19,9 @@ class Layer:
     after storing the gradients of its parameters in ``grads``.
     """
 
+    # The model sets False when every input is the data: that gradient would go unused.
+    need_input_grad = True
+
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}

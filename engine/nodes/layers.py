@@ -73,7 +73,7 @@ class DenseLayer(Layer):
         self.grads["weight"] = self.x.T @ grad
         if "bias" in self.params:
             self.grads["bias"] = grad.sum(axis=0)
-        return [grad @ self.params["weight"].T]
+        return [grad @ self.params["weight"].T if self.need_input_grad else None]
 
 
 def _dense_params(units_help: str) -> dict[str, ParamSpec]:

@@ -63,8 +63,10 @@ def _bce_grad(p, t, _):
 
 
 def _bce_logits(z, t, _):
-    # mean of softplus(z) − t·z, written so that no exp() overflows
-    return float(np.mean(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))))
+    # mean of softplus(z) − t·z; logaddexp(0, z) is softplus without overflow
+    d = np.logaddexp(0, z)
+    d -= z * t
+    return float(d.sum() / d.size)
 
 
 def _bce_logits_grad(z, t, _):
@@ -86,6 +88,14 @@ def _log_softmax(z):
 
 def _cce_logits(z, t, _):
     return float(-np.sum(t * _log_softmax(z)) / len(z))
+
+
+def _cce_logits_pair(z, t, _):
+    """(value, gradient) from one log-softmax."""
+    ls = _log_softmax(z)
+    value = float(-np.sum(t * ls) / len(z))
+    p = np.exp(ls, out=ls)
+    return value, (p * t.sum(axis=1, keepdims=True) - t) * (1.0 / len(z))
 
 
 def _cce_logits_grad(z, t, _):
@@ -165,6 +175,9 @@ FUSED = {  # (activation before the loss, loss) -> (value, grad) on that activat
 }
 
 
+PAIRS = {("softmax", "categorical_cross_entropy"): _cce_logits_pair}
+
+
 def encode_targets(function: str, y: np.ndarray, task: str, width: int, dtype) -> np.ndarray:
     """The dataset's targets as this loss wants them for an output of ``width`` units.
 
@@ -190,17 +203,22 @@ class LossLayer(Layer):
         self.weight, self.delta = weight, delta
         fn = FUNCTIONS[function]
         self._value, self._grad = fn.value, fn.grad
+        self._pair = None
 
     def fuse(self, activation: str) -> None:
         """Compute on the logits of the activation before (which then passes gradients through)."""
         self._value, self._grad = FUSED[(activation, self.function)]
+        self._pair = PAIRS.get((activation, self.function))
 
     def loss(self, p: np.ndarray, t: np.ndarray) -> float:
         self.p, self.t = p, t
+        if self._pair is not None:
+            value, self._g = self._pair(p, t, self.delta)
+            return value
         return self._value(p, t, self.delta)
 
     def backward(self, grad=None):
-        g = self._grad(self.p, self.t, self.delta)
+        g = self._g if self._pair is not None else self._grad(self.p, self.t, self.delta)
         return [g * self.weight if self.weight != 1.0 else g]
 
 
