@@ -111,8 +111,7 @@ class Trainer:
         self._xs: np.ndarray | None = None  # this epoch's samples in visiting order
         self._batch_size, self._batches_per_epoch = self.batch_size, self.batches_per_epoch
         self.batch = 0
-        self._epoch_loss = 0.0
-        self._epoch_samples = 0
+        self._running = RunningMetrics(self)
         self._backup = self.model.copy_parameters()
         self._best: tuple[float, dict] | None = None
         self._best_epoch = 0
@@ -151,14 +150,13 @@ class Trainer:
         if self.settings["shuffle"]:
             # Seeded by (seed, epoch): a run resumed from a saved epoch shuffles as an unbroken one.
             order = np.random.default_rng([self.settings["seed"], self.epoch]).permutation(n)
-            self._xs = self.x_train[order]
+            self._xs, self._ys = self.x_train[order], self.y_train[order]
             self._ts = {k: t[order] for k, t in self.t_train.items()}
         else:
-            self._xs, self._ts = self.x_train, self.t_train
+            self._xs, self._ys, self._ts = self.x_train, self.y_train, self.t_train
         self._batch_size, self._batches_per_epoch = self.batch_size, self.batches_per_epoch
         self.batch = 0
-        self._epoch_loss = 0.0
-        self._epoch_samples = 0
+        self._running = RunningMetrics(self)
         self._backup = self.model.copy_parameters()
 
     # ---- settings during training -----------------------------------------------------
@@ -189,7 +187,7 @@ class Trainer:
         start = self.batch * batch_size
         stop = start + batch_size
         xb = self._xs[start:stop]
-        model.forward(xb, training=True)
+        out = model.forward(xb, training=True)
         loss = model.loss({k: t[start:stop] for k, t in self._ts.items()})
         if not loss <= self._explodes_above:  # also catches NaN
             return self._diverged(loss)
@@ -203,8 +201,7 @@ class Trainer:
         norms = {k: float(np.linalg.norm(g)) for k, g in model.gradients.items()} if want_detail else None
         self.optimizer.step(model.parameters, model.gradients)
         self.batch += 1
-        self._epoch_loss += loss * len(xb)
-        self._epoch_samples += len(xb)
+        self._running.add(loss, out, self._ys[start:stop])
         self.batch_losses.append(loss)
         snapshot = Snapshot(self.epoch, self.batch, self._batches_per_epoch, loss)
         if want_detail:
@@ -221,8 +218,7 @@ class Trainer:
     def _end_epoch(self) -> None:
         self.epoch += 1
         self._xs = None
-        metrics = {"loss": self._epoch_loss / max(self._epoch_samples, 1)}
-        metrics.update(self.evaluate(self.x_train, self.y_train, self.t_train, prefix="", with_loss=False))
+        metrics = self._running.result()
         if len(self.x_val):
             metrics.update(self.evaluate(self.x_val, self.y_val, self.t_val, prefix="val_"))
         for key, value in metrics.items():
@@ -275,9 +271,10 @@ class Trainer:
         return True
 
     # ---- metrics ----------------------------------------------------------------------
-    def evaluate(self, x, y, targets, prefix: str = "", with_loss: bool = True) -> dict[str, float]:
+    def evaluate(self, x, y, targets, prefix: str = "") -> dict[str, float]:
+        """Metrics of the model as it is now, in evaluation mode (dropout off)."""
         out, loss = self.model.evaluate(x, targets)
-        metrics = {prefix + "loss": loss} if with_loss else {}
+        metrics = {prefix + "loss": loss}
         if self.dataset.task == "classification":
             metrics[prefix + "accuracy"] = float(np.mean(self.classes(out) == y))
         else:
@@ -323,3 +320,40 @@ class Trainer:
     # ---- state for the project file ----------------------------------------------------
     def state(self) -> dict:
         return {"epoch": self.epoch, "parameters": self.model.copy_parameters(), "history": self.history}
+
+
+class RunningMetrics:
+    """Training-set metrics over an epoch's batches, as they were computed while training
+    (Keras reports the same): no second pass over the training data."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        self.trainer = trainer
+        self.classification = trainer.dataset.task == "classification"
+        self.samples, self.loss, self.correct = 0, 0.0, 0
+        self.abs_error = self.sq_error = self.y_sum = self.y_sq = 0.0
+
+    def add(self, loss: float, out: np.ndarray, y: np.ndarray) -> None:
+        n = len(out)
+        self.samples += n
+        self.loss += loss * n
+        if self.classification:
+            self.correct += int(np.count_nonzero(self.trainer.classes(out) == y))
+            return
+        y = y.reshape(out.shape)
+        error = y - out
+        self.abs_error += np.abs(error).sum(axis=0)
+        self.sq_error += (error * error).sum(axis=0)
+        self.y_sum += y.sum(axis=0)
+        self.y_sq += (y * y).sum(axis=0)
+
+    def result(self) -> dict[str, float]:
+        n = max(self.samples, 1)
+        metrics = {"loss": self.loss / n}
+        if self.classification:
+            metrics["accuracy"] = self.correct / n
+            return metrics
+        total = self.y_sq - self.y_sum * self.y_sum / n
+        r2 = 1.0 - self.sq_error / np.where(total > 0, total, 1.0)
+        metrics["r2"] = float(np.mean(r2))
+        metrics["mae"] = float(np.mean(self.abs_error) / n)
+        return metrics

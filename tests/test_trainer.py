@@ -190,3 +190,20 @@ def test_saved_parameters_must_fit(xor):
 def test_bad_training_settings_name_the_key(training, message):
     with pytest.raises(ParamError, match=message):
         parse_training(training)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_running_training_metrics_match_an_evaluation_when_nothing_moves(xor, task):
+    """Training-set metrics are accumulated over the epoch's batches; with a learning rate
+    too small to move anything they equal a separate evaluation pass."""
+    if task == "classification":
+        graph, ds = xor_graph(), xor
+    else:
+        ds = generate("plane", 150, 0.1, 0)
+        graph = chain(("Dense", {"units": 4}), ("Activation", {"function": "tanh"}), ("Dense", {"units": 1}),
+                      ("Loss", {}), input_size=2)
+    trainer = Trainer(graph, ds, settings(optimizer={"name": "sgd", "learning_rate": 1e-8}, dtype="float64"))
+    trainer.run(1)
+    expected = trainer.evaluate(trainer.x_train, trainer.y_train, trainer.t_train)
+    for key, value in expected.items():
+        assert trainer.history[key][0] == pytest.approx(value, rel=1e-6, abs=1e-9), key
