@@ -1,4 +1,4 @@
-"""The headless command line: ``python main.py train|validate|info PROJECT``.
+"""The headless command line: ``python main.py train|validate|info|predict|export PROJECT``.
 
 Never imports Qt. Errors are one line on stderr with exit code 2, never a traceback.
 """
@@ -46,6 +46,19 @@ def build_parser() -> Parser:
 
     info = commands.add_parser("info", help="nodes in order, shapes, parameter counts, dataset")
     info.add_argument("project", type=Path)
+
+    predict = commands.add_parser("predict", help="a trained project's predictions for the rows of a CSV file")
+    predict.add_argument("project", type=Path)
+    predict.add_argument("--input", "-i", type=Path, required=True,
+                         help="CSV with a header naming the project's feature columns (others are ignored)")
+    predict.add_argument("--output", "-o", type=Path, help="write the predictions here (default: standard output)")
+
+    export = commands.add_parser("export", help="the network as an ONNX model or a PyTorch folder")
+    export.add_argument("project", type=Path)
+    export.add_argument("--onnx", type=Path, metavar="FILE", help="write the trained network as an ONNX model")
+    export.add_argument("--torch", type=Path, metavar="DIR",
+                        help="write a PyTorch module, its parameters, the data and a training script")
+    export.add_argument("--force", action="store_true", help="overwrite the files in a non-empty --torch folder")
     return parser
 
 
@@ -199,4 +212,31 @@ class Progress:
             sys.stderr.write("\n")
 
 
-COMMANDS = {"train": cmd_train, "validate": cmd_validate, "info": cmd_info}
+# ---- predict and export (engine/export) ------------------------------------------------
+def cmd_predict(args) -> int:
+    from .export.predict import predict_csv
+
+    count = predict_csv(load_project(args.project), args.input, args.output)
+    if args.output is not None:
+        print(f"wrote {count} predictions to {args.output}")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    if args.onnx is None and args.torch is None:
+        raise UsageError("say what to write: --onnx FILE and/or --torch DIR")
+    from .export import export_onnx, export_torch
+
+    project = load_project(args.project)
+    dataset = project.load_data()
+    if args.onnx is not None:
+        export_onnx(project, args.onnx, dataset)
+        print(f"wrote {args.onnx}")
+    if args.torch is not None:
+        export_torch(project, args.torch, dataset, force=args.force)
+        state = "" if project.parameters else " (not trained: the parameters are the seeded initial values)"
+        print(f"wrote {args.torch}/: model.py, parameters.npz, data.npz, train.py, README.md{state}")
+    return EXIT_OK
+
+
+COMMANDS = {"train": cmd_train, "validate": cmd_validate, "info": cmd_info, "predict": cmd_predict, "export": cmd_export}

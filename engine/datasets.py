@@ -496,7 +496,7 @@ def load_csv(path, features=None, target=None, task="auto", header="auto",
 
 
 @dataclass
-class _Table:
+class Table:
     """The cells of a CSV file, with the line each row starts on, for error messages."""
     file: str
     names: list[str]
@@ -513,7 +513,7 @@ class _Table:
 
 def _read_csv(path: Path, features: list | None, target: str | int | None, task: str,
               header: str | bool, missing: str) -> Dataset:
-    table = _read_table(path, header)
+    table = read_table(path, header)
     target_index = len(table.names) - 1 if target is None else _column_index(table, target, "target")
     feature_indices = _feature_indices(table, features, target_index)
     table = _without_missing(table, [*feature_indices, target_index], drop=missing == "drop")
@@ -533,7 +533,7 @@ def _read_csv(path: Path, features: list | None, target: str | int | None, task:
                    class_names, [table.names[target_index]])
 
 
-def _read_table(path: Path, header: str | bool) -> _Table:
+def read_table(path: Path, header: str | bool) -> Table:
     file = path.name
     text = _read_text(path)
     rows, lines = _parse_rows(text, file)
@@ -547,10 +547,10 @@ def _read_table(path: Path, header: str | bool) -> _Table:
     _refuse_ragged(rows, lines, file, "the header" if has_header else "the first row")
     if not has_header:
         names = [f"column_{j + 1}" for j in range(len(rows[0]))]
-        return _Table(file, names, rows, lines)
+        return Table(file, names, rows, lines)
     if len(rows) == 1:
         raise DatasetError(f"{file}: only a header (line {lines[0]}), no data rows")
-    return _Table(file, _header_names(rows[0], lines[0], file), rows[1:], lines[1:])
+    return Table(file, _header_names(rows[0], lines[0], file), rows[1:], lines[1:])
 
 
 def _read_text(path: Path) -> str:
@@ -609,7 +609,7 @@ def _refuse_ragged(rows: list[list[str]], lines: list[int], file: str, reference
             raise DatasetError(f"{file}, line {line} has {len(row)} cells, {reference} has {width}")
 
 
-def _parse_number(cell: str) -> float | None:
+def parse_number(cell: str) -> float | None:
     try:
         return float(cell)
     except ValueError:
@@ -625,7 +625,7 @@ def _looks_like_header(rows: list[list[str]]) -> bool:
     first, below = rows[0], rows[1:1 + _HEADER_PROBE_ROWS]
 
     def is_text(cell: str) -> bool:
-        return not _is_missing(cell) and _parse_number(cell) is None
+        return not _is_missing(cell) and parse_number(cell) is None
 
     # A data row has numeric features, so an all-text first row is a header even when the rows
     # below are broken (decimal commas, say); the error then points at a data line.
@@ -646,7 +646,7 @@ def _header_names(cells: list[str], line: int, file: str) -> list[str]:
     return names
 
 
-def _column_index(table: _Table, ref: str | int, key: str) -> int:
+def _column_index(table: Table, ref: str | int, key: str) -> int:
     if isinstance(ref, int) and ref < len(table.names):
         return ref
     if isinstance(ref, str) and ref in table.names:
@@ -659,7 +659,7 @@ def _column_index(table: _Table, ref: str | int, key: str) -> int:
     raise DatasetError(f"{table.file}: {key}: {problem}; the columns are {', '.join(shown)}")
 
 
-def _feature_indices(table: _Table, features: list | None, target_index: int) -> list[int]:
+def _feature_indices(table: Table, features: list | None, target_index: int) -> list[int]:
     if features is None:
         indices = [j for j in range(len(table.names)) if j != target_index]
         if not indices:
@@ -675,7 +675,7 @@ def _feature_indices(table: _Table, features: list | None, target_index: int) ->
     return indices
 
 
-def _without_missing(table: _Table, used: list[int], drop: bool) -> _Table:
+def _without_missing(table: Table, used: list[int], drop: bool) -> Table:
     """``table`` without the rows that miss a value in a used column, or an error naming the first."""
     def misses(row: list[str]) -> bool:
         return any(_is_missing(row[j]) for j in used)
@@ -693,23 +693,23 @@ def _without_missing(table: _Table, used: list[int], drop: bool) -> _Table:
     return replace(table, rows=[table.rows[i] for i in keep], lines=[table.lines[i] for i in keep])
 
 
-def _numeric_column(table: _Table, j: int, role: str = "") -> np.ndarray:
+def _numeric_column(table: Table, j: int, role: str = "") -> np.ndarray:
     cells = table.column(j)
-    values = [_parse_number(cell) for cell in cells]
+    values = [parse_number(cell) for cell in cells]
     bad = next((i for i, v in enumerate(values) if v is None or not math.isfinite(v)), None)
     if bad is None:
         return np.array(values, dtype=np.float64)
     cell = cells[bad]
     if values[bad] is not None:
         raise table.error(bad, j, f'"{cell}" is not a finite number{role}')
-    decimal_comma = _parse_number(cell.replace(",", ".")) is not None
+    decimal_comma = parse_number(cell.replace(",", ".")) is not None
     hint = '; write "." as the decimal point' if decimal_comma else ""
     raise table.error(bad, j, f'"{cell}" is not a number{role}{hint}')
 
 
 def _guess_task(cells: list[str]) -> str:
     """Classification for text labels or a few distinct integers; regression otherwise."""
-    values = [_parse_number(cell) for cell in cells]
+    values = [parse_number(cell) for cell in cells]
     if None in values:
         return "classification"
     distinct = set(values)
@@ -719,7 +719,7 @@ def _guess_task(cells: list[str]) -> str:
 
 def _encode_classes(cells: list[str]) -> tuple[np.ndarray, list[str]]:
     """Class indices in sorted label order: numerically when every label is a number."""
-    values = [_parse_number(cell) for cell in cells]
+    values = [parse_number(cell) for cell in cells]
     if None in values:
         classes, indices = np.unique(np.array(cells), return_inverse=True)
         names = [str(c) for c in classes]
