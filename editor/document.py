@@ -18,6 +18,7 @@ from engine.project import Project, load_project, new_project, project_to_dict, 
 from engine.validation import infer_widths, validate
 
 from . import commands, layout
+from .data.specs import rebased
 
 VALIDATION_DELAY_MS = 150
 
@@ -27,8 +28,10 @@ class Document(QObject):
     modified_changed = Signal(bool)
     info_changed = Signal()  # the project's name or description
     graph_changed = Signal()  # after every edit of the graph
+    dataset_changed = Signal()  # project.dataset was replaced (set_dataset: an edit or its undo)
     refused = Signal(str)  # an edit the engine refused, with its reason
     validated = Signal(list, dict)  # problems, inferred output widths
+    about_to_save = Signal()  # connected slots put state held elsewhere (training) into the project
 
     def __init__(self, project=None, parent=None) -> None:
         super().__init__(parent)
@@ -79,7 +82,14 @@ class Document(QObject):
         target = Path(path) if path else self.path
         if target is None:
             raise ValueError("the project has no file yet: save it as a new file")
-        save_project(self.project, target)
+        self.about_to_save.emit()
+        spec = self.project.dataset  # a csv path is stored relative to the project file
+        self.project.dataset = rebased(spec, self.project.base_dir, target.parent)
+        try:
+            save_project(self.project, target)
+        except BaseException:
+            self.project.dataset = spec
+            raise
         self.project.path = target
         self.undo_stack.setClean()
 
@@ -92,6 +102,15 @@ class Document(QObject):
             return self.project.load_data()
         except (NeuroCanvasError, OSError):
             return None
+
+    def set_dataset(self, spec: dict, dataset=None) -> None:
+        """Use the dataset ``spec`` (``dataset``: already loaded from it, or None to load it); re-validate.
+
+        Called by the dataset panel's undo command; not an undo step by itself."""
+        self.project.dataset = spec
+        self.dataset = dataset if dataset is not None else self._load_dataset()
+        self.dataset_changed.emit()
+        self.validate_now()
 
     # ---- validation --------------------------------------------------------------
     def _clean_changed(self, clean: bool) -> None:

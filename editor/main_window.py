@@ -23,12 +23,14 @@ from . import style
 from .canvas import GraphScene, GraphView
 from .canvas.edge_item import EdgeItem
 from .canvas.node_item import WIDTH as NODE_WIDTH, NodeItem
+from .data.panel import DatasetPanel
 from .document import Document
 from .inspector import InspectorPanel
 from .palette import PalettePanel
 from .problems import ProblemsPanel
 from .recovery import Recovery, default_recovery_dir
 from .render import IMAGE_FILTERS, render_project
+from .training import install_training
 
 PROJECT_FILTER = f"NeuroCanvas projects (*{SUFFIX})"
 MAX_RECENT = 8
@@ -52,6 +54,11 @@ class MainWindow(QMainWindow):
         self._create_docks()
         self._create_menus()
         self._connect()
+        self.training = install_training(self)
+        if "loss" in self.docks:  # the data's previews share the wide bottom slot with the plots, as a tab
+            self.tabifyDockWidget(self.docks["loss"], self.docks["dataset"])
+            self.docks["loss"].raise_()
+        self.view.space_tapped.connect(self.training.train_action.trigger)
         self.statusBar().showMessage("Drag a node from the palette; wire an output port to an input port.")
         self._project_replaced()
         self._restore_settings()
@@ -64,6 +71,8 @@ class MainWindow(QMainWindow):
         self.add_dock("palette", "Palette", self.palette, Qt.LeftDockWidgetArea)
         self.add_dock("inspector", "Inspector", self.inspector, Qt.RightDockWidgetArea)
         self.add_dock("problems", "Problems", self.problems, Qt.BottomDockWidgetArea)
+        self.dataset_panel = DatasetPanel(self.document)
+        self.add_dock("dataset", "Dataset", self.dataset_panel, Qt.BottomDockWidgetArea)
         self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [220, 300], Qt.Horizontal)
         self.resizeDocks([self.docks["problems"]], [150], Qt.Vertical)
 
@@ -443,11 +452,13 @@ class MainWindow(QMainWindow):
             item.update()
         self.view.resetCachedContent()
         self.problems.show_problems(self.document.problems)
+        self.training.apply_theme()
 
     def closeEvent(self, event) -> None:
         if not self.maybe_save():
             event.ignore()
             return
+        self.training.shutdown()  # stop the run and join the training thread
         self.recovery.clear()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())

@@ -63,7 +63,6 @@ class Project:
         self.epoch, self.parameters, self.history = state["epoch"], state["parameters"], {
             k: list(v) for k, v in state["history"].items()
         }
-        self.training = dict(trainer.settings)
 
     def reset_state(self) -> None:
         self.epoch, self.parameters, self.history = 0, {}, {}

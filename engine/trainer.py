@@ -218,6 +218,7 @@ class Trainer:
     def _end_epoch(self) -> None:
         self.epoch += 1
         self._xs = None
+        self.batch = 0
         metrics = self._running.result()
         if len(self.x_val):
             metrics.update(self.evaluate(self.x_val, self.y_val, self.t_val, prefix="val_"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyle
 
 from engine.graph import Edge
@@ -49,6 +49,11 @@ class WireItem(QGraphicsItem):
 
     def pen(self, selected: bool) -> QPen:
         t = style.theme()
+        weighted = getattr(self, "weight_style", None)
+        if weighted is not None and not self.refused and not selected:
+            pen = QPen(weighted[0], weighted[1])
+            pen.setCapStyle(Qt.RoundCap)
+            return pen
         colour = t.error if self.refused else (t.selection if selected else t.wire)
         pen = QPen(colour, 2.6 if selected else 2.0)
         pen.setCapStyle(Qt.RoundCap)
@@ -84,6 +89,7 @@ class EdgeItem(WireItem):
     def __init__(self, edge: Edge, source: NodeItem, target: NodeItem) -> None:
         super().__init__()
         self.edge, self.source, self.target = edge, source, target
+        self.weight_style: tuple[QColor, float] | None = None
         self.setFlag(QGraphicsItem.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
         source.edges.add(self)
@@ -107,6 +113,13 @@ class EdgeItem(WireItem):
         start_port.set_wired(True)
         end_port.set_wired(True)
         self.set_ends(start_port.scenePos(), end_port.scenePos())
+
+    def set_weight_style(self, colour: QColor | None, width: float | None) -> None:
+        """Training's look: coloured by the sign and thickened by the size of the weights (None: plain)."""
+        style_ = None if colour is None else (colour, width)
+        if style_ != self.weight_style:
+            self.weight_style = style_
+            self.update()
 
     def set_width(self, width: int | None) -> None:
         label = "" if width is None else str(width)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView
 
@@ -19,6 +19,7 @@ MIN_SCALE, MAX_SCALE = 0.15, 3.0
 class GraphView(QGraphicsView):
     palette_dropped = Signal(str, dict, QPointF)  # node type, preset params, scene position
     context_menu_requested = Signal(object, QPointF, QPoint)  # node or edge item (or None), scene and screen positions
+    space_tapped = Signal()  # Space pressed and released without panning (the window's Train/Pause)
 
     def __init__(self, scene, parent=None) -> None:
         super().__init__(scene, parent)
@@ -37,6 +38,7 @@ class GraphView(QGraphicsView):
         self.setSceneRect(-20000, -20000, 40000, 40000)
         self._pan_from: QPointF | None = None
         self._space_held = False
+        self._space_panned = False
 
     # ---- zoom -----------------------------------------------------------------------------
     def zoom_by(self, factor: float, anchor_under_mouse: bool = True) -> None:
@@ -77,10 +79,17 @@ class GraphView(QGraphicsView):
             self.zoom_by(math.pow(1.0015, delta))
         event.accept()
 
-    # ---- pan with the middle button, or Space + left drag ------------------------------------
+    # ---- pan with the middle button, or Space + left drag; a Space tap is Train/Pause -----------
+    def event(self, event) -> bool:
+        if event.type() == QEvent.ShortcutOverride and event.key() == Qt.Key_Space and not event.modifiers():
+            event.accept()  # the view takes Space (for panning) before the window's shortcut
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key_Space and not event.isAutoRepeat():
             self._space_held = True
+            self._space_panned = False
             self.viewport().setCursor(Qt.OpenHandCursor)
             return
         super().keyPressEvent(event)
@@ -89,11 +98,14 @@ class GraphView(QGraphicsView):
         if event.key() == Qt.Key_Space and not event.isAutoRepeat():
             self._space_held = False
             self.viewport().unsetCursor()
+            if not self._space_panned:
+                self.space_tapped.emit()
             return
         super().keyReleaseEvent(event)
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MiddleButton or (event.button() == Qt.LeftButton and self._space_held):
+            self._space_panned = self._space_held
             self._pan_from = event.position()
             self.viewport().setCursor(Qt.ClosedHandCursor)
             event.accept()

@@ -1,0 +1,159 @@
+"""Training in the editor vs. headless: does the GUI stay responsive, and what does watching cost?
+
+Trains the digits example with every view open (offscreen), while a 2 ms QTimer records the
+gaps of the GUI event loop; then trains the same project headless with ``trainer.run``.
+Prints the longest and the 99th-percentile stall and both throughputs.
+
+    QT_QPA_PLATFORM=offscreen PYTHONPATH=. python benchmarks/gui_training.py [--epochs N] [--project P]
+
+Aims (issue 4): stalls ≤ 50 ms; training in the editor ≤ 15% slower than headless.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from engine import PROJECTS  # noqa: E402
+from engine.graph import Graph  # noqa: E402
+from engine.project import Project, load_project, save_project  # noqa: E402
+
+TICK_MS = 2
+
+
+def digits_project() -> Project:
+    """The digits example, or (if it is missing) a 64-32-10 network on the bundled digits."""
+    path = PROJECTS / "08-digits.ncproj"
+    if path.exists():
+        return load_project(path)
+    graph = Graph()
+    graph.add_node("Input", {"size": 64}, (0, 0), "pixels")
+    graph.add_node("Dense", {"units": 32, "init": "he_uniform"}, (220, 0), "h")
+    graph.add_node("Activation", {"function": "relu"}, (440, 0), "relu")
+    graph.add_node("Dense", {"units": 10}, (660, 0), "out")
+    graph.add_node("Activation", {"function": "softmax"}, (880, 0), "probs")
+    graph.add_node("Loss", {"function": "categorical_cross_entropy"}, (1100, 0), "loss")
+    for a, b in (("pixels", "h"), ("h", "relu"), ("relu", "out"), ("out", "probs"), ("probs", "loss")):
+        graph.connect(a, b, graph.nodes[b].input_ports[0])
+    project = Project(name="Digits", graph=graph, dataset={"source": "builtin", "name": "digits"})
+    project.training = {**project.training, "optimizer": {"name": "adam", "learning_rate": 0.003}}
+    return project
+
+
+def headless(project: Project, epochs: int) -> tuple[float, float]:
+    trainer = project.trainer()
+    n = len(trainer.x_train)
+    start = time.perf_counter()
+    outcome = trainer.run(epochs=epochs)
+    elapsed = time.perf_counter() - start
+    return outcome.epochs * n / elapsed, elapsed
+
+
+def in_editor(project_path: Path, epochs: int, every_view: bool = True):
+    from PySide6.QtCore import QSettings, Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from editor import style
+    from editor.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    style.apply_theme(app, dark=False)
+    folder = Path(tempfile.mkdtemp())
+    window = MainWindow(QSettings(str(folder / "settings.ini"), QSettings.IniFormat), recovery_dir=folder / "rec")
+    window.resize(1600, 1000)
+    window.show()
+    window.open_path(project_path)
+    training = window.training
+    if every_view:  # no tabs: all six views side by side, each drawing
+        docks = training.docks
+        window.splitDockWidget(docks["Loss"], docks["Weights"], Qt.Horizontal)
+        window.splitDockWidget(docks["Weights"], docks["Activations"], Qt.Horizontal)
+        window.splitDockWidget(docks["Output"], docks["Gradients"], Qt.Horizontal)
+        window.splitDockWidget(docks["Gradients"], docks["Neurons"], Qt.Horizontal)
+    for _ in range(20):
+        app.processEvents()
+    window.scene.select_nodes(["h"])
+    visible = [name for name, view in training.views.items() if view.isVisible()]
+    session = training.session
+    session.apply_training({**session.settings, "epochs": epochs})
+    n = len(session.info.x_train)
+
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer(interval=TICK_MS)
+    timer.setTimerType(Qt.PreciseTimer)
+    timer.timeout.connect(tick)
+    timer.start()
+    for _ in range(50):
+        app.processEvents()
+        time.sleep(0.002)
+    gaps.clear()
+    start = time.perf_counter()
+    training.panel.train_button.click()
+    last[0] = time.perf_counter()
+    while session.running:
+        app.processEvents()
+        time.sleep(0.0005)  # a real event loop sleeps between events; so does this one
+    elapsed = time.perf_counter() - start
+    timer.stop()
+    epochs_done = session.epoch
+    frames = {name: view.dirty for name, view in training.views.items()}
+    window.grab().save(str(folder / "digits_training.png"))
+    window.document.undo_stack.setClean()
+    window.close()
+    return {
+        "samples_per_s": epochs_done * n / elapsed, "elapsed": elapsed, "epochs": epochs_done,
+        "gaps_ms": np.array(gaps) * 1000, "visible": visible, "shot": folder / "digits_training.png",
+        "accuracy": session.history.get("val_accuracy", [float("nan")])[-1], "pending": frames,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--project", type=Path, default=None)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each (the machine's load varies)")
+    args = parser.parse_args()
+    project = load_project(args.project) if args.project else digits_project()
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "digits.ncproj"
+    project.reset_state()
+    save_project(project, path)
+
+    print(f"project: {project.name}, {args.epochs} epochs, batch size {project.training['batch_size']}, "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    rows = []
+    for run in range(1, args.repeat + 1):
+        gui = in_editor(path, args.epochs)
+        base, base_elapsed = headless(load_project(path), args.epochs)
+        gaps = gui["gaps_ms"]
+        slower = (1 - gui["samples_per_s"] / base) * 100
+        rows.append((gaps.max(), np.percentile(gaps, 99), slower))
+        if run == 1:
+            print(f"views drawing: {', '.join(gui['visible'])}; screenshot: {gui['shot']}")
+        print(f"run {run}: GUI event loop ({len(gaps)} ticks of a {TICK_MS} ms timer): longest stall "
+              f"{gaps.max():.1f} ms, 99th percentile {np.percentile(gaps, 99):.1f} ms, median {np.median(gaps):.1f} ms; "
+              f"headless {base:,.0f} samples/s, editor {gui['samples_per_s']:,.0f} samples/s ({slower:+.1f}%); "
+              f"val accuracy {gui['accuracy']:.4f}")
+    worst, p99, slower = (np.median([r[i] for r in rows]) for i in range(3))
+    print(f"median of {len(rows)} runs: longest stall {worst:.1f} ms (aim ≤ 50), 99th percentile {p99:.1f} ms, "
+          f"training {slower:+.1f}% slower than headless (aim ≤ 15%)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

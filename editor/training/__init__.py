@@ -1,0 +1,126 @@
+"""Training in the editor: the panel, the live views and the worker thread.
+
+``install_training(window)`` is the one place this package joins the main window: it adds
+the Training panel and the views as docks, a Training menu (Train/Pause on Space), follows
+the canvas selection, colours the wires by their weights, and stops the worker when the
+window closes.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget
+
+from .panel import TrainingPanel
+from .session import TrainingSession
+from .views import ViewHub
+from .wires import WirePainter
+
+__all__ = ["Training", "install_training", "TrainingSession", "TrainingPanel", "ViewHub"]
+
+WIRE_MS = 100
+
+
+class Training(QObject):
+    """What ``install_training`` made, for the window (and the tests) to reach."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = TrainingSession(window.document, self)
+        self.panel = TrainingPanel(self.session)
+        self.hub = ViewHub(self.session, self)
+        self.views = self.hub.views
+        self.wires = WirePainter(window.scene, self.session)
+        self._wire_timer = QTimer(self, interval=WIRE_MS)
+        self._wire_timer.timeout.connect(self.wires.refresh)
+        self._wire_timer.start()
+        self._create_actions()
+        self._create_docks()
+        self._create_menu()
+        window.scene.selectionChanged.connect(self._selection_changed)
+        window.document.about_to_save.connect(self.session.commit)
+        self.session.state_changed.connect(self._state_changed)
+        self._state_changed()
+
+    # ---- window parts --------------------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self.window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.window.addAction(action)
+        return action
+
+    def _create_actions(self) -> None:
+        s = self.session
+        self.train_action = self._action("&Train", s.toggle, Qt.Key_Space, "Train or pause (Space)")
+        self.step_batch_action = self._action("Step &Batch", s.step_batch, "Ctrl+Right", "One update on the next mini-batch")
+        self.step_epoch_action = self._action("Step &Epoch", s.step_epoch, "Ctrl+Shift+Right", "Train to the end of the epoch")
+        self.reset_action = self._action("&Reset Parameters…", self.panel.reset, None, "Start again from fresh parameters")
+
+    def _create_docks(self) -> None:
+        w = self.window
+        self.docks: dict[str, QDockWidget] = {}
+        self.docks["training"] = w.add_dock("training", "Training", self.panel, Qt.RightDockWidgetArea)
+        for title, view in self.views.items():
+            self.docks[title] = w.add_dock(title.lower(), title, view, Qt.BottomDockWidgetArea)
+        problems = w.docks.get("problems")
+        # Bottom row: Problems | Loss, Weights, Activations, Gradients (tabs) | Output, Neurons (tabs)
+        if problems is not None:
+            w.splitDockWidget(problems, self.docks["Loss"], Qt.Horizontal)
+        w.splitDockWidget(self.docks["Loss"], self.docks["Output"], Qt.Horizontal)
+        for title in ("Weights", "Activations", "Gradients"):
+            w.tabifyDockWidget(self.docks["Loss"], self.docks[title])
+        w.tabifyDockWidget(self.docks["Output"], self.docks["Neurons"])
+        self.docks["Loss"].raise_()
+        self.docks["Output"].raise_()
+        inspector = w.docks.get("inspector")
+        if inspector is not None:
+            w.splitDockWidget(inspector, self.docks["training"], Qt.Vertical)
+            w.resizeDocks([inspector, self.docks["training"]], [200, 600], Qt.Vertical)
+        bottom = [d for d in (problems, self.docks["Loss"], self.docks["Output"]) if d is not None]
+        w.resizeDocks(bottom, [220, 600, 460][-len(bottom):], Qt.Horizontal)
+        w.resizeDocks([self.docks["Loss"]], [330], Qt.Vertical)
+
+    def _create_menu(self) -> None:
+        bar = self.window.menuBar()
+        menu = bar.addMenu("&Training")
+        help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
+        if help_action is not None:
+            bar.insertMenu(help_action, menu)
+        menu.addActions([self.train_action, self.step_batch_action, self.step_epoch_action])
+        menu.addSeparator()
+        menu.addAction(self.reset_action)
+        self.menu = menu
+
+    # ---- following the window ------------------------------------------------------------------------
+    def _selection_changed(self) -> None:
+        if self.session._shut_down:
+            return
+        try:
+            self.hub.set_selection(self.window.scene.selected_node_ids())
+        except RuntimeError:  # the scene's items are being deleted with the window
+            pass
+
+    def _state_changed(self) -> None:
+        s = self.session
+        self.train_action.setText("&Pause" if s.running else "&Train")
+        self.train_action.setEnabled(s.can_train)
+        for action in (self.step_batch_action, self.step_epoch_action):
+            action.setEnabled(s.can_train and not s.running)
+
+    def apply_theme(self) -> None:
+        self.panel.apply_theme()
+        self.wires.refresh(force=True)
+
+    def shutdown(self) -> None:
+        self._wire_timer.stop()
+        self.hub.timer.stop()
+        self.session.shutdown()
+
+
+def install_training(window) -> Training:
+    """Add training to ``window`` (a MainWindow): docks, menu, shortcuts, wire colours."""
+    return Training(window)

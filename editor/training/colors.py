@@ -1,0 +1,58 @@
+"""Colours of the training views: one diverging map (orange negative, blue positive, as on the
+canvas wires), class colours, and the plot theme, for light and dark."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+from .. import style
+
+NEGATIVE = "#e8772e"  # orange: negative weights, class 0
+POSITIVE = "#2f7bd8"  # blue: positive weights, class 1
+CLASS_COLOURS = ["#e8772e", "#2f7bd8", "#2ca25f", "#d6456a", "#8e6bd1", "#c9a227", "#17a6b8", "#8c6d4f",
+                 "#e377c2", "#7f7f7f"]
+SERIES = ["#2f7bd8", "#e8772e", "#2ca25f", "#d6456a", "#8e6bd1", "#17a6b8", "#c9a227", "#8c6d4f"]
+
+
+def centre() -> str:
+    """The colour of zero: near the plot background, so small values recede."""
+    return "#2e323c" if style.theme().dark else "#f4f4f2"
+
+
+def diverging() -> pg.ColorMap:
+    return pg.ColorMap([0.0, 0.5, 1.0], [QColor(NEGATIVE), QColor(centre()), QColor(POSITIVE)])
+
+
+def sequential() -> pg.ColorMap:
+    return pg.colormap.get("viridis")
+
+
+def density() -> pg.ColorMap:
+    """For histograms over time: background to the accent."""
+    return pg.ColorMap([0.0, 0.35, 1.0], [QColor(centre()), QColor("#7fb0ea"), QColor("#173f7a" if not style.theme().dark else "#cfe3ff")])
+
+
+def class_colour(k: int) -> QColor:
+    return QColor(CLASS_COLOURS[k % len(CLASS_COLOURS)])
+
+
+def class_rgb() -> np.ndarray:
+    return np.array([[QColor(c).red(), QColor(c).green(), QColor(c).blue()] for c in CLASS_COLOURS], dtype=np.float32)
+
+
+def background() -> str:
+    return style.theme().node_body.name()
+
+
+def foreground() -> str:
+    return style.theme().muted_text.name()
+
+
+def style_plot(plot: pg.PlotItem) -> None:
+    fg = foreground()
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(fg))
+        axis.setTextPen(pg.mkPen(fg))
+    plot.titleLabel.item.setDefaultTextColor(QColor(style.theme().text))

@@ -1,0 +1,34 @@
+"""Undoable edits of the project's training settings (saved with the project)."""
+from __future__ import annotations
+
+import copy
+
+from PySide6.QtGui import QUndoCommand
+
+TRAINING_SETTING_ID = 4  # editor/commands.py uses 1 and 2
+
+
+class TrainingSettingCommand(QUndoCommand):
+    """One training setting (``key`` like "batch_size" or "optimizer.learning_rate"); a scrubbed
+    spin box merges into one undo step. ``apply(training)`` hands the whole dict to the session."""
+
+    def __init__(self, old: dict, new: dict, key: str, label: str, apply, mergeable: bool = True) -> None:
+        super().__init__(f"Set {label}")
+        self.old, self.new, self.key, self.apply = copy.deepcopy(old), copy.deepcopy(new), key, apply
+        self.mergeable = mergeable
+
+    def redo(self) -> None:
+        self.apply(copy.deepcopy(self.new))
+
+    def undo(self) -> None:
+        self.apply(copy.deepcopy(self.old))
+
+    def id(self) -> int:
+        return TRAINING_SETTING_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, TrainingSettingCommand) or other.key != self.key or not (self.mergeable and other.mergeable):
+            return False
+        self.new = other.new
+        self.setObsolete(self.new == self.old)
+        return True

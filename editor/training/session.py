@@ -1,0 +1,597 @@
+"""Training off the GUI thread: a worker object in a QThread owns the Trainer while it runs.
+
+``TrainingWorker`` lives in its own thread and is only ever reached through a queued
+signal: it runs ``trainer.run`` (or one ``step_batch``) and reports by signal, at most
+``EMIT_HZ`` times a second, however fast the batches go. ``TrainingSession`` is the GUI
+side: it builds the trainer from the document's project, hands it to the worker, keeps
+the metric history and the latest detail (weights, activations, gradient norms) for the
+views, and rebuilds the trainer when the graph or a setting that needs it changes —
+keeping every parameter whose shape still fits ("keeps what fits, and says so").
+
+The rule: while the worker runs, the GUI never touches the trainer, except for the few
+single-attribute writes the engine allows from any thread (``stop_requested``,
+``detail_requested``, ``set_optimizer`` and plain values in ``settings``).
+"""
+from __future__ import annotations
+
+import json
+import math
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
+
+from engine.errors import NeuroCanvasError
+from engine.model import Model
+from engine.trainer import Divergence, Outcome, Snapshot, Trainer, parse_training
+from engine.validation import ERROR, validate
+
+SWITCH_INTERVAL_S = 0.0005
+EMIT_HZ = 30  # progress reports per second from the worker, at most
+DETAIL_HZ = 20  # how often the GUI asks for weights, activations and gradient norms
+# Settings the running trainer reads afresh at every batch or epoch: written straight into it.
+LIVE_SETTINGS = ("l1", "l2", "patience", "min_delta", "epochs")
+# Settings that change the split, the batches or the dtype: they need a new trainer.
+REBUILD_SETTINGS = ("batch_size", "validation_split", "shuffle", "seed", "dtype")
+HISTORY_SAMPLES = 2048  # weight values kept per parameter and detail snapshot (for histograms)
+HISTORY_POINTS = 400  # detail snapshots kept over time (halved when full)
+
+
+@dataclass
+class Progress:
+    """What the worker reports: new batch losses, new epoch metrics, and the latest detail."""
+
+    epoch: int
+    batch: int
+    batches_per_epoch: int
+    batch_x: list[float]  # position of each new batch loss, in epochs
+    batch_loss: list[float]
+    history: dict[str, list[float]]  # the new tail of each history list
+    detail: Snapshot | None
+    samples_per_second: float
+
+
+@dataclass
+class RunResult:
+    mode: str  # run, batch, epoch
+    reason: str  # completed, stopped, early_stopped, diverged, error
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+    generation: int = 0
+
+
+class TrainingWorker(QObject):
+    """Runs in the training thread; reached only through queued signals."""
+
+    progress = Signal(object)  # Progress
+    finished = Signal(object)  # RunResult
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.idle = threading.Event()
+        self.idle.set()
+
+    @Slot(object, str, int)
+    def perform(self, trainer: Trainer, mode: str, generation: int) -> None:
+        # The trainer holds the GIL between NumPy calls; every time the GUI thread needs it back
+        # (each Python paint or slot) it waits up to the switch interval. A short interval while
+        # training keeps the GUI's frames short (measured in benchmarks/gui_training.py).
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, SWITCH_INTERVAL_S))
+        try:
+            self._perform_and_report(trainer, mode, generation)
+        finally:
+            sys.setswitchinterval(switch)
+
+    def _perform_and_report(self, trainer: Trainer, mode: str, generation: int) -> None:
+        self.trainer = trainer
+        self._sent = {k: len(v) for k, v in trainer.history.items()}
+        self._xs: list[float] = []
+        self._losses: list[float] = []
+        self._detail: Snapshot | None = None
+        self._samples = 0
+        self._start = self._last_emit = time.perf_counter()
+        self._n_train = len(trainer.x_train)
+        try:
+            result = self._perform(trainer, mode)
+        except Exception as e:  # a bug or an engine refusal must not kill the thread silently
+            result = RunResult(mode, "error", f"{type(e).__name__}: {e}")
+        result.generation = generation
+        self._emit()
+        self.trainer = None
+        self.idle.set()
+        self.finished.emit(result)
+
+    def _perform(self, trainer: Trainer, mode: str) -> RunResult:
+        if mode == "batch":
+            trainer.detail_requested = True
+            snapshot = trainer.step_batch()
+            if isinstance(snapshot, Divergence):
+                return RunResult(mode, "diverged", snapshot.message)
+            self._on_batch(snapshot)
+            return RunResult(mode, "completed")
+        if mode == "epoch":
+            outcome = trainer.run(epochs=1, on_batch=self._on_batch)
+        else:
+            target = trainer.settings["epochs"]
+            more = None if trainer.epoch < target else target  # at the total already: as many again
+            outcome = trainer.run(epochs=more, on_batch=self._on_batch)
+        return self._result(mode, outcome)
+
+    @staticmethod
+    def _result(mode: str, outcome: Outcome) -> RunResult:
+        message = outcome.divergence.message if outcome.divergence else ""
+        return RunResult(mode, outcome.reason, message, list(outcome.notes))
+
+    def _on_batch(self, snapshot: Snapshot) -> None:
+        bpe = snapshot.batches_per_epoch
+        self._xs.append(snapshot.epoch + snapshot.batch / bpe)
+        self._losses.append(snapshot.loss)
+        size = self.trainer.batch_size
+        self._samples += size if snapshot.batch else self._n_train - (bpe - 1) * size
+        if snapshot.parameters is not None:
+            self._detail = snapshot
+        now = time.perf_counter()
+        if now - self._last_emit >= 1.0 / EMIT_HZ:
+            self._emit(now)
+
+    def _emit(self, now: float | None = None) -> None:
+        now = now or time.perf_counter()
+        self._last_emit = now
+        t = self.trainer
+        tails = {}
+        for key, values in t.history.items():
+            sent = self._sent.get(key, 0)
+            if len(values) > sent:
+                tails[key] = values[sent:]
+                self._sent[key] = len(values)
+        elapsed = now - self._start
+        self.progress.emit(Progress(
+            t.epoch, t.batch % t.batches_per_epoch, t.batches_per_epoch, self._xs, self._losses, tails, self._detail,
+            self._samples / elapsed if elapsed > 0 else 0.0,
+        ))
+        self._xs, self._losses, self._detail = [], [], None
+
+
+class Growing:
+    """A float array that grows by doubling; ``view`` is the filled part (no copy)."""
+
+    def __init__(self) -> None:
+        self.data = np.empty(1024)
+        self.size = 0
+
+    def extend(self, values) -> None:
+        values = np.asarray(values, dtype=float)
+        need = self.size + len(values)
+        if need > len(self.data):
+            grown = np.empty(max(need, 2 * len(self.data)))
+            grown[: self.size] = self.data[: self.size]
+            self.data = grown
+        self.data[self.size : need] = values
+        self.size = need
+
+    @property
+    def view(self) -> np.ndarray:
+        return self.data[: self.size]
+
+    def clear(self) -> None:
+        self.size = 0
+
+
+@dataclass
+class ModelInfo:
+    """What the views need to know about the trained model, fixed when the trainer is built."""
+
+    types: dict[str, str]  # node id -> type, in topological order
+    functions: dict[str, str]  # Activation node id -> function
+    widths: dict[str, int]
+    output_id: str
+    task: str
+    n_features: int
+    n_classes: int
+    feature_names: list[str]
+    class_names: list[str]
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    probe: np.ndarray
+    loss_function: str
+
+    @property
+    def dense_ids(self) -> list[str]:
+        return [n for n, t in self.types.items() if t == "Dense"]
+
+
+def structure_key(graph) -> str:
+    """The graph without positions: a move is not a change that needs a new trainer."""
+    data = graph.to_dict()
+    for node in data.get("nodes", []):
+        node.pop("position", None)
+    return json.dumps(data, sort_keys=True)
+
+
+class TrainingSession(QObject):
+    """The GUI side of training for one Document."""
+
+    state_changed = Signal()  # running or not, can train or not, counters
+    cleared = Signal()  # a new trainer whose past differs: views drop what they show
+    progressed = Signal()  # new losses, metrics or detail
+    diverged = Signal(str)
+    notice = Signal(str)  # e.g. what was kept and initialized after a graph change
+    settings_changed = Signal()  # project.training changed (edit, undo, open)
+
+    _request = Signal(object, str, int)
+
+    def __init__(self, document, parent=None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.trainer: Trainer | None = None
+        self.view_model: Model | None = None
+        self.info: ModelInfo | None = None
+        self.reason = ""  # why training cannot start, when it cannot
+        self.running: str | None = None  # the mode of the run in progress
+        self.generation = 0
+        self._project = None
+        self._structure = ""
+        self._rebuild_pending = False
+        self._resume_after: str | None = None
+        self._stop_requested_by_user = False
+        self._shut_down = False
+        self.samples_per_second = 0.0
+        self.last_divergence = ""
+        self._clear_data()
+
+        self.thread = QThread(self)
+        self.thread.setObjectName("NeuroCanvas training")
+        self.worker = TrainingWorker()
+        self.worker.moveToThread(self.thread)
+        self._request.connect(self.worker.perform, Qt.QueuedConnection)
+        self.worker.progress.connect(self._on_progress, Qt.QueuedConnection)
+        self.worker.finished.connect(self._on_finished, Qt.QueuedConnection)
+        # The thread runs only while a run does: an idle session can be destroyed at any time.
+
+        self.detail_timer = QTimer(self, interval=int(1000 / DETAIL_HZ))
+        self.detail_timer.timeout.connect(self._request_detail)
+
+        document.project_replaced.connect(self._project_replaced)
+        document.validated.connect(self._validated)
+        document.dataset_changed.connect(self.request_rebuild)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        self._project_replaced()
+
+    # ---- data for the views -------------------------------------------------------------------
+    def _clear_data(self) -> None:
+        self.history: dict[str, list[float]] = {}
+        self.batch_x = Growing()
+        self.batch_loss = Growing()
+        self.detail: Snapshot | None = None
+        self.detail_version = 0
+        self.grad_records: list[tuple[float, dict[str, float]]] = []  # (epochs, node id -> gradient norm)
+        self.weight_x: list[float] = []
+        self.weight_samples: dict[str, list[np.ndarray]] = {}  # "<node>.weight" -> samples over time
+        self.epoch = self.batch = 0
+        self.batches_per_epoch = 0
+        self.total_batches = 0
+
+    @property
+    def position(self) -> float:
+        """Where training is, in epochs (fractional)."""
+        return self.epoch + (self.batch / self.batches_per_epoch if self.batches_per_epoch else 0.0)
+
+    def _take_detail(self, detail: Snapshot, x: float) -> None:
+        self.detail = detail
+        self.detail_version += 1
+        if detail.gradient_norms:
+            per_node: dict[str, float] = {}
+            for name, norm in detail.gradient_norms.items():
+                node = name.rsplit(".", 1)[0]
+                per_node[node] = per_node.get(node, 0.0) + norm * norm
+            self.grad_records.append((x, {k: math.sqrt(v) for k, v in per_node.items()}))
+            if len(self.grad_records) > 4 * HISTORY_POINTS:
+                self.grad_records = self.grad_records[::2]
+        if detail.parameters:
+            for name, values in detail.parameters.items():
+                if not name.endswith(".weight"):
+                    continue
+                flat = values.ravel()
+                if flat.size > HISTORY_SAMPLES:
+                    flat = flat[np.linspace(0, flat.size - 1, HISTORY_SAMPLES).astype(int)]
+                series = self.weight_samples.setdefault(name, [None] * len(self.weight_x))
+                series.append(np.asarray(flat, dtype=np.float32))
+            for name, series in self.weight_samples.items():
+                if len(series) < len(self.weight_x) + 1:
+                    series.append(None)
+            self.weight_x.append(x)
+            if len(self.weight_x) > HISTORY_POINTS:
+                self.weight_x = self.weight_x[::2]
+                self.weight_samples = {k: v[::2] for k, v in self.weight_samples.items()}
+
+    # ---- state ----------------------------------------------------------------------------------
+    @property
+    def can_train(self) -> bool:
+        return self.trainer is not None and not self._shut_down
+
+    @property
+    def trained(self) -> bool:
+        return bool(self.epoch or self.batch or self.total_batches or self.history.get("loss"))
+
+    @property
+    def settings(self) -> dict:
+        return self.document.project.training
+
+    # ---- building the trainer ---------------------------------------------------------------------
+    def _project_replaced(self) -> None:
+        """Another project: stop (and join) any run of the old one; start from the new one's state."""
+        self._resume_after = None
+        self._rebuild_pending = False
+        self._stop_and_wait()
+        self.generation += 1
+        self._project = self.document.project
+        self.trainer = None
+        self._structure = ""
+        self._clear_data()
+        self.last_divergence = ""
+        self.history = {k: list(v) for k, v in self._project.history.items()}
+        self._rebuild(announce=False)
+        self.cleared.emit()
+        self.settings_changed.emit()
+        self.state_changed.emit()
+
+    def _validated(self, problems, widths) -> None:
+        key = structure_key(self.document.graph)
+        if key != self._structure:
+            self.request_rebuild()
+        elif self.trainer is None and not self.running:
+            self._rebuild()
+
+    def request_rebuild(self) -> None:
+        """Build a new trainer from the current graph and settings, keeping what fits.
+        During a run: stop after the current batch, rebuild, and carry on."""
+        if self.running:
+            self._rebuild_pending = True
+            if self._resume_after is None:
+                self._resume_after = self.running if self.running == "run" else None
+            self.worker_stop()
+            return
+        self._rebuild()
+
+    def _commit(self) -> None:
+        """The idle trainer's state into the project (the settings stay the project's)."""
+        if self.trainer is not None and self._project is not None:
+            self._project.absorb(self.trainer)
+
+    def _rebuild(self, announce: bool = True) -> None:
+        self._rebuild_pending = False
+        self._commit()
+        project = self.document.project
+        self._structure = structure_key(project.graph)
+        old = self.trainer
+        self.trainer, self.view_model, self.info = None, None, None
+        dataset = self.document.dataset
+        errors = [p for p in validate(project.graph, dataset) if p.severity == ERROR]
+        if errors:
+            first = errors[0]
+            where = f"{first.node}: " if first.node else ""
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            self.reason = f"Fix the graph first — {where}{first.message}{more}"
+            self.state_changed.emit()
+            return
+        try:
+            dataset = dataset if dataset is not None else project.load_data()
+            trainer = project.trainer(dataset, strict=False)
+            view_model = Model(project.graph, trainer.dtype, trainer.settings["seed"], dataset)
+        except (NeuroCanvasError, OSError, ValueError) as e:
+            self.reason = f"Cannot train: {e}"
+            self.state_changed.emit()
+            return
+        self.reason = ""
+        self.trainer, self.view_model = trainer, view_model
+        model = trainer.model
+        graph = project.graph
+        loss_node = graph.nodes[model.loss_ids[0]]
+        self.info = ModelInfo(
+            types=dict(model.types),
+            functions={n: graph.nodes[n].params.get("function", "") for n, t in model.types.items() if t == "Activation"},
+            widths=dict(model.widths), output_id=model.output_id, task=dataset.task,
+            n_features=dataset.n_features, n_classes=dataset.n_classes,
+            feature_names=list(dataset.feature_names), class_names=list(dataset.class_names),
+            x_train=trainer.x_train.copy(), y_train=np.array(trainer.y_train), x_val=trainer.x_val.copy(),
+            y_val=np.array(trainer.y_val), probe=trainer.probe.copy(),
+            loss_function=loss_node.params.get("function", ""),
+        )
+        self.epoch, self.batches_per_epoch = trainer.epoch, trainer.batches_per_epoch
+        self.batch = trainer.batch
+        had = old is not None or bool(project.parameters)
+        if announce and had and trainer.initialized and trainer.kept:
+            self.notice.emit(
+                f"The graph changed: kept {self._names(trainer.kept)}; initialized {self._names(trainer.initialized)}."
+            )
+        elif announce and had and trainer.initialized:
+            self.notice.emit(f"The graph changed: no parameters fit any more; initialized {self._names(trainer.initialized)}.")
+        elif announce and old is not None:
+            self.notice.emit("")
+        self._detail_from_idle_trainer()
+        self.state_changed.emit()
+
+    @staticmethod
+    def _names(names: list[str]) -> str:
+        return ", ".join(names) if len(names) <= 6 else ", ".join(names[:6]) + f" and {len(names) - 6} more"
+
+    def _detail_from_idle_trainer(self) -> None:
+        """Weights and activations of the idle trainer (it is not running: the GUI may read it)."""
+        t = self.trainer
+        if t is None or self.running:
+            return
+        model = t.model
+        parameters = model.copy_parameters()
+        model.forward(t.probe)
+        activations = {k: v.copy() for k, v in model.values.items()}
+        self._take_detail(Snapshot(t.epoch, t.batch, t.batches_per_epoch, math.nan, parameters, activations), self.position)
+        self.progressed.emit()
+
+    # ---- settings -------------------------------------------------------------------------------
+    def apply_training(self, training: dict) -> None:
+        """The project's new training settings (already validated): into the trainer, live where it can."""
+        old = self.document.project.training
+        self.document.project.training = training
+        changed = {k for k in set(old) | set(training) if old.get(k) != training.get(k)}
+        t = self.trainer
+        if t is not None:
+            if "optimizer" in changed:
+                t.set_optimizer(training["optimizer"])  # from the next batch, even mid-run
+            for key in changed & set(LIVE_SETTINGS):
+                t.settings[key] = training[key]
+            if changed & set(REBUILD_SETTINGS):
+                self.request_rebuild()
+        self.settings_changed.emit()
+        self.state_changed.emit()
+
+    # ---- commands from the panel --------------------------------------------------------------------
+    def train(self) -> None:
+        self._start("run")
+
+    def step_batch(self) -> None:
+        self._start("batch")
+
+    def step_epoch(self) -> None:
+        self._start("epoch")
+
+    def toggle(self) -> None:
+        if self.running:
+            self.pause()
+        else:
+            self.train()
+
+    def pause(self) -> None:
+        self._resume_after = None  # a pending rebuild still happens when the run ends
+        self.worker_stop()
+
+    def worker_stop(self) -> None:
+        if self.running and self.trainer is not None:
+            self.trainer.stop_requested = True  # honoured between batches
+
+    def _start(self, mode: str) -> None:
+        if self.running or not self.can_train:
+            return
+        self.last_divergence = ""
+        self.running = mode
+        self.worker.idle.clear()
+        self.trainer.stop_requested = False
+        self.trainer.detail_requested = True
+        self.document.undo_stack.resetClean()  # the parameters will differ from the file
+        if mode == "run":
+            self.detail_timer.start()
+        self.state_changed.emit()
+        if not self.thread.isRunning():
+            self.thread.start()
+        self._request.emit(self.trainer, mode, self.generation)
+
+    def _request_detail(self) -> None:
+        if self.running and self.trainer is not None:
+            self.trainer.detail_requested = True
+
+    def reset_parameters(self) -> None:
+        """Fresh seeded parameters and an empty history (the panel asks first)."""
+        self._stop_and_wait()
+        self._resume_after = None
+        project = self.document.project
+        project.reset_state()
+        self.trainer = None
+        self._clear_data()
+        self.last_divergence = ""
+        self._rebuild(announce=False)
+        self.document.undo_stack.resetClean()
+        self.cleared.emit()
+        self.notice.emit("")
+        self.state_changed.emit()
+
+    # ---- reports from the worker --------------------------------------------------------------------
+    @Slot(object)
+    def _on_progress(self, p: Progress) -> None:
+        if self.trainer is None or self._shut_down:
+            return
+        self.epoch, self.batch, self.batches_per_epoch = p.epoch, p.batch, p.batches_per_epoch
+        if p.batch_loss:
+            self.batch_x.extend(p.batch_x)
+            self.batch_loss.extend(p.batch_loss)
+            self.total_batches += len(p.batch_loss)
+        for key, tail in p.history.items():
+            self.history.setdefault(key, []).extend(tail)
+        if p.detail is not None:
+            self._take_detail(p.detail, p.batch_x[-1] if p.batch_x else self.position)
+        if p.samples_per_second:
+            self.samples_per_second = p.samples_per_second
+        self.progressed.emit()
+
+    @Slot(object)
+    def _on_finished(self, result: RunResult) -> None:
+        if result.generation != self.generation or self._shut_down:
+            return
+        self._end_thread()
+        self.running = None
+        self.detail_timer.stop()
+        if self.trainer is not None:
+            self.epoch, self.batch = self.trainer.epoch, self.trainer.batch % self.trainer.batches_per_epoch
+            self.history = {k: list(v) for k, v in self.trainer.history.items()}
+        self._commit()
+        if result.reason == "diverged":
+            self.last_divergence = result.message
+            self._resume_after = None
+            self.diverged.emit(result.message)
+        elif result.reason == "error":
+            self._resume_after = None
+            self.notice.emit(f"Training stopped: {result.message}")
+        elif result.reason == "early_stopped":
+            self.notice.emit("Early stopping: " + "; ".join(result.notes))
+        if self._rebuild_pending:
+            self._rebuild()
+        else:
+            self._detail_from_idle_trainer()
+        self.state_changed.emit()
+        resume, self._resume_after = self._resume_after, None
+        if resume and self.can_train:
+            self._start(resume)
+
+    # ---- stopping for good ------------------------------------------------------------------------------
+    def _end_thread(self) -> None:
+        """The worker is idle: let its thread finish (it starts again with the next run)."""
+        if self.worker.idle.is_set() and self.thread.isRunning():
+            self.thread.quit()
+            self.thread.wait()
+
+    def _stop_and_wait(self, timeout_s: float = 10.0) -> bool:
+        """Stop a run and wait until the worker is idle; deliver its last reports now."""
+        if not self.running:
+            return True
+        self.worker_stop()
+        done = self.worker.idle.wait(timeout_s)
+        QCoreApplication.sendPostedEvents(self, QEvent.MetaCall)
+        return done
+
+    def commit(self) -> None:
+        """Make the project hold the trained state now (before a save): a run pauses, commits and goes on."""
+        if self.running:
+            mode = self.running if self.running == "run" else None
+            self._resume_after = None
+            self._stop_and_wait()
+            if mode and self.can_train:
+                QTimer.singleShot(0, lambda: self._start(mode))
+        else:
+            self._commit()
+
+    def shutdown(self) -> None:
+        """Stop the run and join the thread: the window is closing."""
+        if self._shut_down:
+            return
+        self._stop_and_wait()
+        self._shut_down = True
+        self.detail_timer.stop()
+        self.running = None
+        self.thread.quit()
+        self.thread.wait()

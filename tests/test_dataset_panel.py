@@ -1,0 +1,320 @@
+"""The Dataset dock driven like a person would: real widgets and clicks, offscreen."""
+from __future__ import annotations
+
+import copy
+import shutil
+
+import pytest
+from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from engine import PROJECTS
+from engine.project import load_project
+
+from editor import style
+from editor.main_window import MainWindow
+
+XOR = PROJECTS / "xor.ncproj"
+MISMATCH = "3 classes: the last Dense 'out' has 1 unit — make it 3 units and use softmax with categorical cross-entropy"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Discard))
+    monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda *a, **k: QMessageBox.Ok))
+    style.apply_theme(QApplication.instance(), dark=False)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    w = MainWindow(settings, recovery_dir=tmp_path / "recovery")
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    project = tmp_path / "xor.ncproj"
+    shutil.copy(XOR, project)
+    assert w.open_path(project)
+    w.docks["dataset"].raise_()
+    yield w
+    w.document.undo_stack.resetClean()  # close without the save prompt
+    w.training.shutdown()
+
+
+def panel(window):
+    return window.dataset_panel
+
+
+def input_size(window) -> int:
+    return window.document.graph.node("x").params["size"]
+
+
+def problem_texts(window) -> list[str]:
+    items = window.problems.list
+    return [items.item(i).text() for i in range(items.count())]
+
+
+def snapshot(window):
+    return copy.deepcopy(window.document.graph.to_dict()), copy.deepcopy(window.document.project.dataset)
+
+
+# ---- generated ------------------------------------------------------------------------------------
+
+def test_switching_generator_is_one_undo_step_and_the_input_follows(window, qtbot):
+    stack = window.document.undo_stack
+    before = snapshot(window)
+    page = panel(window).generated
+    page.generator.setCurrentIndex(page.generator.findData("sine"))
+    page.generator.activated.emit(page.generator.currentIndex())  # what a pick in the list sends
+    assert stack.count() == 1
+    assert window.document.project.dataset["name"] == "sine"
+    assert input_size(window) == 1  # sine has one feature
+    assert window.document.dataset.n_features == 1
+    stack.undo()
+    assert snapshot(window) == before
+    assert input_size(window) == 2 and window.document.dataset.name == "xor"
+    assert page.generator.currentData() == "xor"  # the controls follow the undo
+    stack.redo()
+    assert input_size(window) == 1 and window.document.project.dataset["name"] == "sine"
+
+
+def test_a_slider_drag_is_one_undo_step(window, qtbot):
+    stack = window.document.undo_stack
+    before = snapshot(window)
+    slider = panel(window).generated.samples.slider
+    slider.setSliderDown(True)  # the user presses the handle ...
+    for value in (420, 500, 650, 800):
+        slider.setValue(value)
+        qtbot.wait(60)  # longer than the debounce: every step regenerates and re-plots
+    slider.setValue(900)
+    slider.setSliderDown(False)  # ... and lets go: the last value lands at once
+    assert stack.count() == 1
+    assert window.document.project.dataset["samples"] == 900
+    assert window.document.dataset.n_samples == 900
+    points = panel(window).generated.preview.scatter.data
+    assert len(points) == 900
+    # a second drag is a second step
+    slider.setSliderDown(True)
+    slider.setValue(300)
+    slider.setSliderDown(False)
+    assert stack.count() == 2
+    stack.undo()
+    stack.undo()
+    assert snapshot(window) == before
+
+
+def test_regenerate_draws_a_new_seed(window, qtbot):
+    page = panel(window).generated
+    seed = window.document.project.dataset["seed"]
+    qtbot.mouseClick(page.regenerate, Qt.LeftButton)
+    assert window.document.project.dataset["seed"] == seed + 1
+    assert window.document.undo_stack.count() == 1
+
+
+def test_standardize_is_one_undo_step(window, qtbot):
+    p = panel(window)
+    p.standardize.click()
+    assert window.document.project.dataset["standardize"] is True
+    assert abs(window.document.dataset.x.mean()) < 1e-9
+    window.document.undo_stack.undo()
+    assert "standardize" not in window.document.project.dataset
+    assert not p.standardize.isChecked()
+
+
+# ---- built-in -------------------------------------------------------------------------------------
+
+def test_builtin_iris_resizes_the_input_and_shows_the_class_problem(window, qtbot):
+    page = panel(window).builtin
+    page.select("iris")
+    assert "150 samples" in page.size_label.text() and "4 features" in page.size_label.text()
+    assert page.model.rowCount() == 100 and page.model.columnCount() == 5  # 4 features and the species
+    assert window.document.project.dataset["name"] == "xor"  # browsing changes nothing
+    qtbot.mouseClick(page.use_button, Qt.LeftButton)
+    assert window.document.project.dataset == {"source": "builtin", "name": "iris"}
+    assert input_size(window) == 4
+    assert any(MISMATCH in text for text in problem_texts(window))
+    assert window.document.undo_stack.count() == 1
+    window.document.undo_stack.undo()
+    assert input_size(window) == 2 and not problem_texts(window)
+
+
+def test_digits_shows_images(window, qtbot):
+    page = panel(window).builtin
+    page.select("digits")
+    assert not page.digits.isHidden()
+    image, caption = page.digit_labels[3]
+    assert not image.pixmap().isNull() and caption.text() == "3"
+    page.select("wine")
+    assert page.digits.isHidden()
+
+
+# ---- csv ------------------------------------------------------------------------------------------
+
+GOOD = """sepal,petal,colour,species
+5.1,1.4,red,setosa
+4.9,1.5,red,setosa
+6.3,4.9,blue,versicolor
+6.0,5.0,blue,versicolor
+7.1,5.9,green,virginica
+7.7,6.7,green,virginica
+"""
+
+
+def apply_csv(window, qtbot, path, features=None, target=None) -> None:
+    page = panel(window).csv
+    assert page.open_file(path) or True
+    if page.preview_data is None:
+        return
+    if target is not None:
+        page.target.setCurrentIndex(page.target.findText(target))
+    if features is not None:
+        page.set_checked(features)
+    qtbot.mouseClick(page.apply_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not page.status.text().startswith("Reading"), timeout=5000)
+
+
+def test_csv_import_with_feature_and_target_choice(window, qtbot, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    csv_file = data / "flowers.csv"
+    csv_file.write_text(GOOD)
+    page = panel(window).csv
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(csv_file), "")))
+    qtbot.mouseClick(page.choose_button, Qt.LeftButton)
+    assert page.model.rowCount() == 6 and page.model.columnCount() == 4
+    assert page.target.currentText() == "species"
+    assert [name for _, name in page.checked_features()] == ["sepal", "petal"]  # the text column is left out
+    assert "3 classes" in page.classes_label.text() and "versicolor" in page.classes_label.text()
+    page.set_checked(["petal"])
+    qtbot.mouseClick(page.apply_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.document.undo_stack.count() == 1, timeout=5000)
+    spec = window.document.project.dataset
+    assert spec["path"] == "data/flowers.csv"  # relative to the project file
+    assert spec["features"] == ["petal"] and spec["target"] == "species"
+    assert input_size(window) == 1
+    assert window.document.dataset.class_names == ["setosa", "versicolor", "virginica"]
+    # overriding the task: the sepal length as a regression target
+    page.target.setCurrentIndex(page.target.findText("sepal"))
+    page.task.setCurrentIndex(page.task.findData("regression"))
+    page.set_checked(["petal"])
+    qtbot.mouseClick(page.apply_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.document.undo_stack.count() == 2, timeout=5000)
+    assert window.document.dataset.task == "regression"
+
+
+def test_csv_path_of_an_unsaved_project_becomes_relative_on_save(window, qtbot, tmp_path):
+    window.document.new()
+    csv_file = tmp_path / "flowers.csv"
+    csv_file.write_text(GOOD)
+    apply_csv(window, qtbot, csv_file)
+    qtbot.waitUntil(lambda: window.document.project.dataset.get("source") == "csv", timeout=5000)
+    assert window.document.project.dataset["path"] == str(csv_file)
+    target = tmp_path / "saved.ncproj"
+    window.document.save(target)
+    assert window.document.project.dataset["path"] == "flowers.csv"
+    assert load_project(target).load_data().n_samples == 6
+
+
+def test_missing_values_are_refused_by_row_or_dropped(window, qtbot, tmp_path):
+    csv_file = tmp_path / "gaps.csv"
+    csv_file.write_text("a,b,y\n1,2,0\n3,,1\n5,6,0\n7,8,1\n")
+    before = copy.deepcopy(window.document.project.dataset)
+    apply_csv(window, qtbot, csv_file)
+    page = panel(window).csv
+    assert "line 3" in page.message.text() and "missing value" in page.message.text()
+    assert window.document.project.dataset == before
+    page.missing.setCurrentIndex(page.missing.findData("drop"))
+    qtbot.mouseClick(page.apply_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.document.project.dataset.get("source") == "csv", timeout=5000)
+    assert window.document.dataset.n_samples == 3
+
+
+MALFORMED = {
+    "ragged": ("a,b,y\n1,2,0\n3,4\n5,6,1\n", ["ragged.csv, line 3 has 2 cells"]),
+    "text": ("a,b,y\n1,2,0\n3,x4,1\n5,6,0\n7,8,1\n", ["line 3", 'column "b"', '"x4" is not a number']),
+    "empty": ("", ["empty.csv: the file is empty"]),
+    "wide": (",".join(f"c{j}" for j in range(10_050)) + "\n" + ",".join("1" for _ in range(10_050)) + "\n",
+             ["10050 columns", "at most 10000"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_csv_shows_its_message_and_changes_nothing(window, qtbot, tmp_path, case):
+    text, fragments = MALFORMED[case]
+    csv_file = tmp_path / f"{case}.csv"
+    csv_file.write_text(text)
+    before = snapshot(window)
+    apply_csv(window, qtbot, csv_file)
+    message = panel(window).csv.message
+    assert message.isVisible() or not message.isHidden()
+    for fragment in fragments:
+        assert fragment in message.text()
+    assert snapshot(window) == before
+    assert window.document.undo_stack.count() == 0
+
+
+def test_a_column_gone_since_the_preview_is_named(window, qtbot, tmp_path):
+    csv_file = tmp_path / "changing.csv"
+    csv_file.write_text("a,b,y\n1,2,0\n3,4,1\n5,6,0\n")
+    page = panel(window).csv
+    page.open_file(csv_file)
+    csv_file.write_text("a,y\n1,0\n3,1\n5,0\n")  # rewritten by another program
+    before = snapshot(window)
+    qtbot.mouseClick(page.apply_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: page.message.text() != "", timeout=5000)
+    assert 'there is no column "b"' in page.message.text()
+    assert snapshot(window) == before and window.document.undo_stack.count() == 0
+
+
+# ---- drawing --------------------------------------------------------------------------------------
+
+def click_plane(qtbot, plane, x: float, y: float, button=Qt.LeftButton) -> None:
+    scene_pos = plane.getPlotItem().getViewBox().mapViewToScene(QPointF(x, y))
+    pos = plane.mapFromScene(scene_pos)
+    QTest.mouseClick(plane.viewport(), button, Qt.NoModifier, pos)
+
+
+def test_drawing_points_adds_them_inline(window, qtbot):
+    p = panel(window)
+    p.show_page("inline")
+    plane = p.draw.plane
+    qtbot.waitExposed(plane)
+    p.draw.set_pen(1)
+    click_plane(qtbot, plane, 0.5, 0.5)
+    spec = window.document.project.dataset
+    assert spec["source"] == "inline" and spec["y"] == [1]
+    assert spec["x"][0] == pytest.approx([0.5, 0.5], abs=0.05)
+    p.draw.set_pen(0)
+    click_plane(qtbot, plane, -0.6, 0.2)
+    click_plane(qtbot, plane, 0.4, -0.8)
+    spec = window.document.project.dataset
+    assert spec["y"] == [1, 0, 0] and len(spec["x"]) == 3
+    assert window.document.dataset.n_classes == 2 and input_size(window) == 2
+    click_plane(qtbot, plane, -0.55, 0.25, Qt.RightButton)  # removes the nearest
+    assert window.document.project.dataset["y"] == [1, 0]
+    assert window.document.undo_stack.count() == 4
+    window.document.undo_stack.undo()
+    assert len(window.document.project.dataset["x"]) == 3
+
+
+# ---- files ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("source", ["generated", "builtin", "inline"])
+def test_save_and_reopen_keeps_the_dataset(window, qtbot, tmp_path, source):
+    p = panel(window)
+    if source == "generated":
+        p.generated.generator.setCurrentIndex(p.generated.generator.findData("gaussians"))
+        p.apply_generated("name")
+        p.generated.classes.setValue(4)
+    elif source == "builtin":
+        p.apply_builtin("wine")
+        p.standardize.click()
+    else:
+        p.add_point(0.1, 0.2)
+        p.draw.set_pen(1)
+        p.add_point(-0.3, 0.4)
+    spec = copy.deepcopy(window.document.project.dataset)
+    target = tmp_path / "kept.ncproj"
+    window.document.save(target)
+    assert window.open_path(target)
+    assert window.document.project.dataset == spec
+    assert window.document.dataset is not None
+    assert "● " in p.tabs.tabText(p.tabs.currentIndex())
