@@ -27,7 +27,7 @@ What each row times:
                     instance by a no-op: the training steps, the per-epoch shuffle and backup,
                     but no metrics pass. This is the row to compare with PyTorch.
   torch             forward, loss, backward, optimizer.step, zero_grad over slices of
-                    pre-made tensors (no shuffle, no metrics); CrossEntropyLoss /
+                    the data shuffled once per epoch (as the engine does; no metrics); CrossEntropyLoss /
                     BCEWithLogitsLoss on the logits (the same fusion the engine does).
                     Once with the default thread count, once with torch.set_num_threads(2),
                     and, for information only (not used for the aims), with 1 thread: on a
@@ -174,7 +174,7 @@ def torch_rows(case: dict, seconds: float, repeats: int) -> dict:
     X = torch.from_numpy(x.astype(np.float32))
     Y = torch.from_numpy(y.astype(np.float32)[:, None]) if binary else torch.from_numpy(y)
     bs, n = case["batch"], case["samples"]
-    batches = [(X[i:i + bs], Y[i:i + bs]) for i in range(0, n, bs)]  # views, made once
+    generator = torch.Generator().manual_seed(SEED)
 
     def run(threads: int | None) -> dict:
         torch.manual_seed(SEED)
@@ -189,7 +189,11 @@ def torch_rows(case: dict, seconds: float, repeats: int) -> dict:
         opt = torch.optim.SGD(model.parameters(), lr=case["lr"])
 
         def epoch():
-            for xb, yb in batches:
+            # shuffled each epoch as the engine does it: one permuted copy, then slices
+            order = torch.randperm(n, generator=generator)
+            xs, ys = X[order], Y[order]
+            for i in range(0, n, bs):
+                xb, yb = xs[i:i + bs], ys[i:i + bs]
                 loss = loss_fn(model(xb), yb)
                 loss.backward()
                 opt.step()
