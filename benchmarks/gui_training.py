@@ -98,6 +98,11 @@ def in_editor(project_path: Path, epochs: int, every_view: bool = True):
     timer.setTimerType(Qt.PreciseTimer)
     timer.timeout.connect(tick)
     timer.start()
+    # One step first: it starts the training process, as the first click of a session does.
+    training.panel.step_batch_button.click()
+    while session.running:
+        app.processEvents()
+        time.sleep(0.001)
     for _ in range(50):
         app.processEvents()
         time.sleep(0.002)
@@ -124,7 +129,7 @@ def in_editor(project_path: Path, epochs: int, every_view: bool = True):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--project", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each (the machine's load varies)")
     args = parser.parse_args()

@@ -69,6 +69,7 @@ class Snapshot:
     batch: int  # batches done in the current epoch
     batches_per_epoch: int
     loss: float  # this batch's loss
+    samples: int = 0  # this batch's size
     parameters: dict[str, np.ndarray] | None = None
     activations: dict[str, np.ndarray] | None = None  # each node's output on the probe batch
     gradient_norms: dict[str, float] | None = None
@@ -203,7 +204,7 @@ class Trainer:
         self.batch += 1
         self._running.add(loss, out, self._ys[start:stop])
         self.batch_losses.append(loss)
-        snapshot = Snapshot(self.epoch, self.batch, self._batches_per_epoch, loss)
+        snapshot = Snapshot(self.epoch, self.batch, self._batches_per_epoch, loss, len(xb))
         if want_detail:
             self.detail_requested = False
             snapshot.gradient_norms = norms

@@ -1,37 +1,33 @@
-"""Training off the GUI thread: a worker object in a QThread owns the Trainer while it runs.
+"""Training off the GUI thread and out of its process.
 
-``TrainingWorker`` lives in its own thread and is only ever reached through a queued
-signal: it runs ``trainer.run`` (or one ``step_batch``) and reports by signal, at most
-``EMIT_HZ`` times a second, however fast the batches go. ``TrainingSession`` is the GUI
-side: it builds the trainer from the document's project, hands it to the worker, keeps
-the metric history and the latest detail (weights, activations, gradient norms) for the
-views, and rebuilds the trainer when the graph or a setting that needs it changes —
-keeping every parameter whose shape still fits ("keeps what fits, and says so").
+``TrainingWorker`` lives in a QThread and is only ever reached through a queued signal:
+it hands the trainer to the engine's ``TrainingProcess`` (a child process, so the training
+loop never competes with the GUI for the interpreter lock) and relays its ``Progress``
+reports — at most ``REPORT_HZ`` a second — by signal; when the run ends the trained
+trainer comes back. ``TrainingSession`` is the GUI side: it builds the trainer from the
+document's project, starts runs, keeps the metric history and the latest detail (weights,
+activations, gradient norms) for the views, and rebuilds the trainer when the graph or a
+setting that needs it changes — keeping every parameter whose shape still fits.
 
-The rule: while the worker runs, the GUI never touches the trainer, except for the few
-single-attribute writes the engine allows from any thread (``stop_requested``,
-``detail_requested``, ``set_optimizer`` and plain values in ``settings``).
+While a run goes on, the session's own trainer is the state the run started from; stop
+requests and setting changes go to the running copy through the process's commands.
 """
 from __future__ import annotations
 
 import json
 import math
-import sys
 import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from engine.errors import NeuroCanvasError
 from engine.model import Model
-from engine.trainer import Divergence, Outcome, Snapshot, Trainer, parse_training
+from engine.runner import Progress, RunResult, TrainingProcess
+from engine.trainer import Snapshot, Trainer, parse_training
 from engine.validation import ERROR, validate
 
-SWITCH_INTERVAL_S = 0.0005
-EMIT_HZ = 30  # progress reports per second from the worker, at most
-DETAIL_HZ = 20  # how often the GUI asks for weights, activations and gradient norms
 # Settings the running trainer reads afresh at every batch or epoch: written straight into it.
 LIVE_SETTINGS = ("l1", "l2", "patience", "min_delta", "epochs")
 # Settings that change the split, the batches or the dtype: they need a new trainer.
@@ -40,120 +36,23 @@ HISTORY_SAMPLES = 2048  # weight values kept per parameter and detail snapshot (
 HISTORY_POINTS = 400  # detail snapshots kept over time (halved when full)
 
 
-@dataclass
-class Progress:
-    """What the worker reports: new batch losses, new epoch metrics, and the latest detail."""
-
-    epoch: int
-    batch: int
-    batches_per_epoch: int
-    batch_x: list[float]  # position of each new batch loss, in epochs
-    batch_loss: list[float]
-    history: dict[str, list[float]]  # the new tail of each history list
-    detail: Snapshot | None
-    samples_per_second: float
-
-
-@dataclass
-class RunResult:
-    mode: str  # run, batch, epoch
-    reason: str  # completed, stopped, early_stopped, diverged, error
-    message: str = ""
-    notes: list[str] = field(default_factory=list)
-    generation: int = 0
-
-
 class TrainingWorker(QObject):
     """Runs in the training thread; reached only through queued signals."""
 
     progress = Signal(object)  # Progress
-    finished = Signal(object)  # RunResult
+    finished = Signal(object, int)  # RunResult, generation
 
     def __init__(self) -> None:
         super().__init__()
+        self.process = TrainingProcess()
         self.idle = threading.Event()
         self.idle.set()
 
     @Slot(object, str, int)
     def perform(self, trainer: Trainer, mode: str, generation: int) -> None:
-        # The trainer holds the GIL between NumPy calls; every time the GUI thread needs it back
-        # (each Python paint or slot) it waits up to the switch interval. A short interval while
-        # training keeps the GUI's frames short (measured in benchmarks/gui_training.py).
-        switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(switch, SWITCH_INTERVAL_S))
-        try:
-            self._perform_and_report(trainer, mode, generation)
-        finally:
-            sys.setswitchinterval(switch)
-
-    def _perform_and_report(self, trainer: Trainer, mode: str, generation: int) -> None:
-        self.trainer = trainer
-        self._sent = {k: len(v) for k, v in trainer.history.items()}
-        self._xs: list[float] = []
-        self._losses: list[float] = []
-        self._detail: Snapshot | None = None
-        self._samples = 0
-        self._start = self._last_emit = time.perf_counter()
-        self._n_train = len(trainer.x_train)
-        try:
-            result = self._perform(trainer, mode)
-        except Exception as e:  # a bug or an engine refusal must not kill the thread silently
-            result = RunResult(mode, "error", f"{type(e).__name__}: {e}")
-        result.generation = generation
-        self._emit()
-        self.trainer = None
+        result = self.process.perform(trainer, mode, self.progress.emit)
         self.idle.set()
-        self.finished.emit(result)
-
-    def _perform(self, trainer: Trainer, mode: str) -> RunResult:
-        if mode == "batch":
-            trainer.detail_requested = True
-            snapshot = trainer.step_batch()
-            if isinstance(snapshot, Divergence):
-                return RunResult(mode, "diverged", snapshot.message)
-            self._on_batch(snapshot)
-            return RunResult(mode, "completed")
-        if mode == "epoch":
-            outcome = trainer.run(epochs=1, on_batch=self._on_batch)
-        else:
-            target = trainer.settings["epochs"]
-            more = None if trainer.epoch < target else target  # at the total already: as many again
-            outcome = trainer.run(epochs=more, on_batch=self._on_batch)
-        return self._result(mode, outcome)
-
-    @staticmethod
-    def _result(mode: str, outcome: Outcome) -> RunResult:
-        message = outcome.divergence.message if outcome.divergence else ""
-        return RunResult(mode, outcome.reason, message, list(outcome.notes))
-
-    def _on_batch(self, snapshot: Snapshot) -> None:
-        bpe = snapshot.batches_per_epoch
-        self._xs.append(snapshot.epoch + snapshot.batch / bpe)
-        self._losses.append(snapshot.loss)
-        size = self.trainer.batch_size
-        self._samples += size if snapshot.batch else self._n_train - (bpe - 1) * size
-        if snapshot.parameters is not None:
-            self._detail = snapshot
-        now = time.perf_counter()
-        if now - self._last_emit >= 1.0 / EMIT_HZ:
-            self._emit(now)
-
-    def _emit(self, now: float | None = None) -> None:
-        now = now or time.perf_counter()
-        self._last_emit = now
-        t = self.trainer
-        tails = {}
-        for key, values in t.history.items():
-            sent = self._sent.get(key, 0)
-            if len(values) > sent:
-                tails[key] = values[sent:]
-                self._sent[key] = len(values)
-        elapsed = now - self._start
-        self.progress.emit(Progress(
-            t.epoch, t.batch % t.batches_per_epoch, t.batches_per_epoch, self._xs, self._losses, tails, self._detail,
-            self._samples / elapsed if elapsed > 0 else 0.0,
-        ))
-        self._xs, self._losses, self._detail = [], [], None
+        self.finished.emit(result, generation)
 
 
 class Growing:
@@ -239,7 +138,6 @@ class TrainingSession(QObject):
         self._structure = ""
         self._rebuild_pending = False
         self._resume_after: str | None = None
-        self._stop_requested_by_user = False
         self._shut_down = False
         self.samples_per_second = 0.0
         self.last_divergence = ""
@@ -253,9 +151,6 @@ class TrainingSession(QObject):
         self.worker.progress.connect(self._on_progress, Qt.QueuedConnection)
         self.worker.finished.connect(self._on_finished, Qt.QueuedConnection)
         # The thread runs only while a run does: an idle session can be destroyed at any time.
-
-        self.detail_timer = QTimer(self, interval=int(1000 / DETAIL_HZ))
-        self.detail_timer.timeout.connect(self._request_detail)
 
         document.project_replaced.connect(self._project_replaced)
         document.validated.connect(self._validated)
@@ -432,7 +327,8 @@ class TrainingSession(QObject):
         parameters = model.copy_parameters()
         model.forward(t.probe)
         activations = {k: v.copy() for k, v in model.values.items()}
-        self._take_detail(Snapshot(t.epoch, t.batch, t.batches_per_epoch, math.nan, parameters, activations), self.position)
+        snapshot = Snapshot(t.epoch, t.batch, t.batches_per_epoch, math.nan, parameters=parameters, activations=activations)
+        self._take_detail(snapshot, self.position)
         self.progressed.emit()
 
     # ---- settings -------------------------------------------------------------------------------
@@ -443,10 +339,14 @@ class TrainingSession(QObject):
         changed = {k for k in set(old) | set(training) if old.get(k) != training.get(k)}
         t = self.trainer
         if t is not None:
+            live = {key: training[key] for key in changed & set(LIVE_SETTINGS)}
             if "optimizer" in changed:
-                t.set_optimizer(training["optimizer"])  # from the next batch, even mid-run
-            for key in changed & set(LIVE_SETTINGS):
-                t.settings[key] = training[key]
+                t.set_optimizer(training["optimizer"])
+            t.settings.update(live)
+            if self.running:  # the running copy, from its next batch
+                if "optimizer" in changed:
+                    self.worker.process.set_optimizer(training["optimizer"])
+                self.worker.process.update_settings(live)
             if changed & set(REBUILD_SETTINGS):
                 self.request_rebuild()
         self.settings_changed.emit()
@@ -473,8 +373,8 @@ class TrainingSession(QObject):
         self.worker_stop()
 
     def worker_stop(self) -> None:
-        if self.running and self.trainer is not None:
-            self.trainer.stop_requested = True  # honoured between batches
+        if self.running:
+            self.worker.process.stop()  # honoured between batches
 
     def _start(self, mode: str) -> None:
         if self.running or not self.can_train:
@@ -482,19 +382,11 @@ class TrainingSession(QObject):
         self.last_divergence = ""
         self.running = mode
         self.worker.idle.clear()
-        self.trainer.stop_requested = False
-        self.trainer.detail_requested = True
         self.document.undo_stack.resetClean()  # the parameters will differ from the file
-        if mode == "run":
-            self.detail_timer.start()
         self.state_changed.emit()
         if not self.thread.isRunning():
             self.thread.start()
         self._request.emit(self.trainer, mode, self.generation)
-
-    def _request_detail(self) -> None:
-        if self.running and self.trainer is not None:
-            self.trainer.detail_requested = True
 
     def reset_parameters(self) -> None:
         """Fresh seeded parameters and an empty history (the panel asks first)."""
@@ -529,15 +421,16 @@ class TrainingSession(QObject):
             self.samples_per_second = p.samples_per_second
         self.progressed.emit()
 
-    @Slot(object)
-    def _on_finished(self, result: RunResult) -> None:
-        if result.generation != self.generation or self._shut_down:
+    @Slot(object, int)
+    def _on_finished(self, result: RunResult, generation: int) -> None:
+        if generation != self.generation or self._shut_down:
             return
         self._end_thread()
         self.running = None
-        self.detail_timer.stop()
+        if result.trainer is not None:
+            self.trainer = result.trainer
         if self.trainer is not None:
-            self.epoch, self.batch = self.trainer.epoch, self.trainer.batch % self.trainer.batches_per_epoch
+            self.epoch, self.batch = self.trainer.epoch, self.trainer.batch
             self.history = {k: list(v) for k, v in self.trainer.history.items()}
         self._commit()
         if result.reason == "diverged":
@@ -591,7 +484,7 @@ class TrainingSession(QObject):
             return
         self._stop_and_wait()
         self._shut_down = True
-        self.detail_timer.stop()
         self.running = None
+        self.worker.process.close()
         self.thread.quit()
         self.thread.wait()

@@ -151,7 +151,7 @@ FUNCTIONS: dict[str, Function] = {
 class ActivationLayer(Layer):
     def __init__(self, params: dict, width: int, dtype) -> None:
         super().__init__()
-        function = params["function"]
+        self.function = function = params["function"]
         self.fn = FUNCTIONS[function]
         self.alpha = params[self.fn.setting] if self.fn.setting else None
         # Set by the model when a following loss computes this activation's gradient
@@ -159,6 +159,15 @@ class ActivationLayer(Layer):
         self.fused = False
         if function == "prelu":
             self.params["slope"] = np.full(width, 0.25, dtype=dtype)
+
+    def __getstate__(self) -> dict:
+        # The functions are lambdas, which do not pickle: a trainer is sent to a child process
+        # by pickling it, so the layer travels by the function's name.
+        return {k: v for k, v in self.__dict__.items() if k != "fn"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.fn = FUNCTIONS[self.function]
 
     def forward(self, inputs, training):
         z = inputs[0]

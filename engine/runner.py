@@ -1,0 +1,221 @@
+"""Run a trainer and report its progress at a bounded rate, here or in a child process.
+
+The editor trains in a child process (``TrainingProcess``): a training loop of small NumPy
+calls holds Python's interpreter lock nearly all the time, so in a thread of the editor's own
+process every paint would queue for the lock — the window stutters and training slows down.
+In a child process both run at full speed; the child sends ``Progress`` reports at most
+``REPORT_HZ`` times a second and the trained ``Trainer`` back when the run ends.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .trainer import Divergence, Outcome, Snapshot, Trainer
+
+REPORT_HZ = 30  # progress reports per second, at most
+DETAIL_HZ = 20  # weights, activations and gradient norms per second, at most
+POLL_S = 0.005  # how often a run looks for commands (stop, new settings) between batches
+
+
+@dataclass
+class Progress:
+    """New batch losses, new epoch metrics and the latest detail since the last report."""
+
+    epoch: int
+    batch: int
+    batches_per_epoch: int
+    batch_x: list[float]  # position of each new batch loss, in epochs
+    batch_loss: list[float]
+    history: dict[str, list[float]]  # the new tail of each history list
+    detail: Snapshot | None
+    samples_per_second: float
+
+
+@dataclass
+class RunResult:
+    mode: str  # run, batch, epoch
+    reason: str  # completed, stopped, early_stopped, diverged, error
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+    trainer: Trainer | None = None  # the trainer as the run left it (a new object after a child's run)
+
+
+class Reporter:
+    """Performs one run of ``trainer`` and hands ``Progress`` to ``send`` at a bounded rate.
+
+    ``poll`` is called between batches, at most every ``POLL_S``: it may stop the run or
+    change settings (it runs in the training loop's own thread).
+    """
+
+    def __init__(self, trainer: Trainer, send: Callable[[Progress], None], poll: Callable[[Trainer], None]) -> None:
+        self.trainer, self.send, self.poll = trainer, send, poll
+        self._sent = {k: len(v) for k, v in trainer.history.items()}
+        self._xs: list[float] = []
+        self._losses: list[float] = []
+        self._detail: Snapshot | None = None
+        self._samples = 0
+        self._start = self._last_report = self._last_detail = self._last_poll = time.perf_counter()
+
+    def perform(self, mode: str) -> RunResult:
+        trainer = self.trainer
+        trainer.detail_requested = True
+        try:
+            if mode == "batch":
+                result = self._one_batch()
+            else:
+                # At the project's total already, a run trains as many epochs again.
+                more = 1 if mode == "epoch" else (None if trainer.epoch < trainer.settings["epochs"] else trainer.settings["epochs"])
+                outcome = trainer.run(epochs=more, on_batch=self._on_batch)
+                result = self._result(mode, outcome)
+        except Exception as e:  # a bug or an engine refusal must reach the user, not vanish
+            result = RunResult(mode, "error", f"{type(e).__name__}: {e}")
+        self._report(time.perf_counter())
+        result.trainer = trainer
+        return result
+
+    def _one_batch(self) -> RunResult:
+        snapshot = self.trainer.step_batch()
+        if isinstance(snapshot, Divergence):
+            return RunResult("batch", "diverged", snapshot.message)
+        self._on_batch(snapshot)
+        return RunResult("batch", "completed")
+
+    @staticmethod
+    def _result(mode: str, outcome: Outcome) -> RunResult:
+        message = outcome.divergence.message if outcome.divergence else ""
+        return RunResult(mode, outcome.reason, message, list(outcome.notes))
+
+    def _on_batch(self, snapshot: Snapshot) -> None:
+        self._xs.append(snapshot.epoch + snapshot.batch / snapshot.batches_per_epoch)
+        self._losses.append(snapshot.loss)
+        self._samples += snapshot.samples
+        if snapshot.parameters is not None:
+            self._detail = snapshot
+        now = time.perf_counter()
+        if now - self._last_detail >= 1.0 / DETAIL_HZ:
+            self._last_detail = now
+            self.trainer.detail_requested = True
+        if now - self._last_poll >= POLL_S:
+            self._last_poll = now
+            self.poll(self.trainer)
+        if now - self._last_report >= 1.0 / REPORT_HZ:
+            self._report(now)
+
+    def _report(self, now: float) -> None:
+        self._last_report = now
+        t = self.trainer
+        tails = {}
+        for key, values in t.history.items():
+            sent = self._sent.get(key, 0)
+            if len(values) > sent:
+                tails[key] = values[sent:]
+                self._sent[key] = len(values)
+        elapsed = now - self._start
+        self.send(Progress(
+            t.epoch, t.batch, t.batches_per_epoch, self._xs, self._losses, tails, self._detail,
+            self._samples / elapsed if elapsed > 0 else 0.0,
+        ))
+        self._xs, self._losses, self._detail = [], [], None
+
+
+# ---- the child process ------------------------------------------------------------------------
+def apply_command(trainer: Trainer, command: tuple) -> None:
+    """A command for a running trainer: ("stop",), ("optimizer", spec) or ("settings", {key: value})."""
+    kind = command[0]
+    if kind == "stop":
+        trainer.stop_requested = True
+    elif kind == "optimizer":
+        trainer.set_optimizer(command[1])
+    elif kind == "settings":
+        trainer.settings.update(command[1])
+
+
+def _serve(control, reports) -> None:
+    """The child's loop: perform each run it is sent, reporting on ``reports``."""
+    while True:
+        try:
+            message = control.recv()
+        except EOFError:
+            return
+        if message[0] == "quit":
+            return
+        if message[0] != "perform":
+            continue  # a command that arrived after its run had ended
+        _, trainer, mode = message
+
+        def poll(t: Trainer) -> None:
+            while control.poll():
+                apply_command(t, control.recv())
+
+        result = Reporter(trainer, lambda p: reports.send(("progress", p)), poll).perform(mode)
+        reports.send(("done", result))
+
+
+class TrainingProcess:
+    """A child process that performs runs of pickled trainers; started on first use.
+
+    ``perform`` blocks until the run ends (call it from a worker thread: waiting on the
+    pipe does not hold the interpreter lock); ``stop``, ``set_optimizer`` and
+    ``update_settings`` may be called from any thread while it runs.
+    """
+
+    def __init__(self) -> None:
+        self._process = None
+        self._control = self._reports = None
+        self._lock = threading.Lock()  # control messages come from two threads
+
+    def _ensure_started(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            return
+        context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
+        control_child, self._control = context.Pipe(duplex=False)
+        self._reports, reports_child = context.Pipe(duplex=False)
+        self._process = context.Process(target=_serve, args=(control_child, reports_child), daemon=True,
+                                        name="neurocanvas-training")
+        self._process.start()
+        control_child.close()
+        reports_child.close()
+
+    def _send(self, message: tuple) -> None:
+        with self._lock:
+            if self._control is not None:
+                self._control.send(message)
+
+    def perform(self, trainer: Trainer, mode: str, on_progress: Callable[[Progress], None]) -> RunResult:
+        self._ensure_started()
+        self._send(("perform", trainer, mode))
+        while True:
+            try:
+                kind, payload = self._reports.recv()
+            except (EOFError, OSError):
+                self._process = None
+                return RunResult(mode, "error", "the training process ended unexpectedly", trainer=trainer)
+            if kind == "progress":
+                on_progress(payload)
+            else:
+                return payload
+
+    def stop(self) -> None:
+        self._send(("stop",))
+
+    def set_optimizer(self, spec: dict) -> None:
+        self._send(("optimizer", spec))
+
+    def update_settings(self, settings: dict) -> None:
+        self._send(("settings", settings))
+
+    def close(self) -> None:
+        if self._process is None:
+            return
+        try:
+            self._send(("quit",))
+        except (OSError, BrokenPipeError):
+            pass
+        self._process.join(timeout=5)
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process = None
