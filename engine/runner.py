@@ -8,12 +8,18 @@ In a child process both run at full speed; the child sends ``Progress`` reports 
 """
 from __future__ import annotations
 
-import multiprocessing
+import os
+import pickle
+import queue
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
+from . import ROOT
 from .trainer import Divergence, Outcome, Snapshot, Trainer
 
 REPORT_HZ = 30  # progress reports per second, at most
@@ -134,64 +140,83 @@ def apply_command(trainer: Trainer, command: tuple) -> None:
         trainer.settings.update(command[1])
 
 
-def _serve(control, reports) -> None:
-    """The child's loop: perform each run it is sent, reporting on ``reports``."""
+def serve(commands: BinaryIO, reports: BinaryIO) -> None:
+    """The child's loop: perform each run it is sent, reporting on ``reports``.
+
+    A thread reads ``commands`` into a queue, so that a run can look for a stop request
+    between batches without blocking (portable: no select() on pipes).
+    """
+    inbox: queue.Queue = queue.Queue()
+
+    def read_commands() -> None:
+        while True:
+            try:
+                inbox.put(pickle.load(commands))
+            except (EOFError, OSError, pickle.UnpicklingError):
+                inbox.put(("quit",))
+                return
+
+    threading.Thread(target=read_commands, daemon=True).start()
+
+    def send(message: tuple) -> None:
+        pickle.dump(message, reports, protocol=pickle.HIGHEST_PROTOCOL)
+        reports.flush()
+
+    def poll(trainer: Trainer) -> None:
+        while not inbox.empty():
+            apply_command(trainer, inbox.get_nowait())
+
     while True:
-        try:
-            message = control.recv()
-        except EOFError:
-            return
+        message = inbox.get()
         if message[0] == "quit":
             return
         if message[0] != "perform":
             continue  # a command that arrived after its run had ended
         _, trainer, mode = message
-
-        def poll(t: Trainer) -> None:
-            while control.poll():
-                apply_command(t, control.recv())
-
-        result = Reporter(trainer, lambda p: reports.send(("progress", p)), poll).perform(mode)
-        reports.send(("done", result))
+        result = Reporter(trainer, lambda p: send(("progress", p)), poll).perform(mode)
+        send(("done", result))
 
 
 class TrainingProcess:
-    """A child process that performs runs of pickled trainers; started on first use.
+    """A child Python process that performs runs of pickled trainers; started on first use.
 
+    It is a plain ``python -m engine.runner`` talking pickle over its stdin and stdout, so
+    it never re-imports the program that started it (as multiprocessing's spawn would).
     ``perform`` blocks until the run ends (call it from a worker thread: waiting on the
     pipe does not hold the interpreter lock); ``stop``, ``set_optimizer`` and
     ``update_settings`` may be called from any thread while it runs.
     """
 
     def __init__(self) -> None:
-        self._process = None
-        self._control = self._reports = None
-        self._lock = threading.Lock()  # control messages come from two threads
+        self._process: subprocess.Popen | None = None
+        self._lock = threading.Lock()  # commands come from two threads
 
     def _ensure_started(self) -> None:
-        if self._process is not None and self._process.is_alive():
+        if self._process is not None and self._process.poll() is None:
             return
-        context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
-        control_child, self._control = context.Pipe(duplex=False)
-        self._reports, reports_child = context.Pipe(duplex=False)
-        self._process = context.Process(target=_serve, args=(control_child, reports_child), daemon=True,
-                                        name="neurocanvas-training")
-        self._process.start()
-        control_child.close()
-        reports_child.close()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "engine.runner"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+        )
 
     def _send(self, message: tuple) -> None:
         with self._lock:
-            if self._control is not None:
-                self._control.send(message)
+            if self._process is None or self._process.poll() is not None:
+                return
+            try:
+                pickle.dump(message, self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                self._process.stdin.flush()
+            except (BrokenPipeError, OSError):
+                pass  # the child has gone: perform() reports it
 
     def perform(self, trainer: Trainer, mode: str, on_progress: Callable[[Progress], None]) -> RunResult:
         self._ensure_started()
         self._send(("perform", trainer, mode))
         while True:
             try:
-                kind, payload = self._reports.recv()
-            except (EOFError, OSError):
+                kind, payload = pickle.load(self._process.stdout)
+            except (EOFError, OSError, pickle.UnpicklingError):
                 self._process = None
                 return RunResult(mode, "error", "the training process ended unexpectedly", trainer=trainer)
             if kind == "progress":
@@ -209,13 +234,22 @@ class TrainingProcess:
         self._send(("settings", settings))
 
     def close(self) -> None:
-        if self._process is None:
+        process, self._process = self._process, None
+        if process is None:
             return
         try:
-            self._send(("quit",))
-        except (OSError, BrokenPipeError):
-            pass
-        self._process.join(timeout=5)
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process = None
+            process.stdin.close()  # the child's reader sees the end and quits
+            process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+if __name__ == "__main__":
+    # The child: reports go to the real stdout; anything else printed goes to stderr.
+    from engine.runner import serve as _serve  # the module's own classes, not __main__'s copies
+
+    _reports = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    _serve(sys.stdin.buffer, _reports)
