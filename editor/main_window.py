@@ -25,8 +25,10 @@ from .canvas.edge_item import EdgeItem
 from .canvas.node_item import WIDTH as NODE_WIDTH, NodeItem
 from .data.panel import DatasetPanel
 from .document import Document
+from .export_actions import install_export
 from .inspector import InspectorPanel
 from .palette import PalettePanel
+from .predict_panel import install_predict
 from .problems import ProblemsPanel
 from .recovery import Recovery, default_recovery_dir
 from .render import IMAGE_FILTERS, render_project
@@ -55,6 +57,8 @@ class MainWindow(QMainWindow):
         self._create_menus()
         self._connect()
         self.training = install_training(self)
+        self.export = install_export(self, self.export_menu)
+        self.predict = install_predict(self)
         if "loss" in self.docks:  # the data's previews share the wide bottom slot with the plots, as a tab
             self.tabifyDockWidget(self.docks["loss"], self.docks["dataset"])
             self.docks["loss"].raise_()
@@ -144,6 +148,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, p=path: self.open_example(p))
         file_menu.addSeparator()
         file_menu.addActions([self.save_action, self.save_as_action, self.export_action])
+        self.export_menu = file_menu.addMenu("Export &Model")  # ONNX and PyTorch: editor/export_actions.py
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 

@@ -568,8 +568,9 @@ class OutputView(View):
         if s.detail is None or s.detail.parameters is None:
             self.show_message("The output appears after the first step.")
             return
-        if mode != self.mode:
+        if mode != self.mode or getattr(self, "_built_task", None) != s.info.task:  # a plane of classes has no colour bar
             self._build(mode)
+            self._built_task = s.info.task
         self.show_plots()
         info = s.info
         titles = {
