@@ -5,15 +5,14 @@ import copy
 import shutil
 
 import pytest
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine import PROJECTS
 from engine.project import load_project
 
-from editor import style
-from editor.main_window import MainWindow
+from tests.editor_helpers import open_window
 
 XOR = PROJECTS / "xor.ncproj"
 MISMATCH = "3 classes: the last Dense 'out' has 1 unit — make it 3 units and use softmax with categorical cross-entropy"
@@ -23,13 +22,7 @@ MISMATCH = "3 classes: the last Dense 'out' has 1 unit — make it 3 units and u
 def window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Discard))
     monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda *a, **k: QMessageBox.Ok))
-    style.apply_theme(QApplication.instance(), dark=False)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    w = MainWindow(settings, recovery_dir=tmp_path / "recovery")
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
+    w = open_window(qtbot, tmp_path)
     project = tmp_path / "xor.ncproj"
     shutil.copy(XOR, project)
     assert w.open_path(project)

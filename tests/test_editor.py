@@ -5,7 +5,7 @@ import json
 import shutil
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from engine import PROJECTS
 from engine.project import load_project
 
-from editor import style
 from editor.main_window import MainWindow
+from tests.editor_helpers import open_window
 from editor.render import render_project
 
 XOR = PROJECTS / "xor.ncproj"
@@ -39,14 +39,7 @@ def answers(monkeypatch):
 
 
 def make_window(qtbot, tmp_path, answers) -> MainWindow:
-    style.apply_theme(QApplication.instance(), dark=False)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    window = MainWindow(settings, recovery_dir=tmp_path / "recovery")
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+    return open_window(qtbot, tmp_path)
 
 
 @pytest.fixture

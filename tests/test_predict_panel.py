@@ -7,18 +7,17 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine import PROJECTS
 from engine.export import Predictor, compile_project, not_trained_message
 from engine.project import load_project, save_project
 from engine.trainer import Trainer
 
-from editor import style
-from editor.main_window import MainWindow
+from tests.editor_helpers import open_window
 
 IRIS = PROJECTS / "07-iris.ncproj"
 EPOCHS = 8
@@ -55,13 +54,7 @@ def _trained_copy(tmp_path):
 
 
 def _window(qtbot, tmp_path, path):
-    style.apply_theme(QApplication.instance(), dark=False)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    w = MainWindow(settings, recovery_dir=tmp_path / "recovery")
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
+    w = open_window(qtbot, tmp_path)
     assert w.open_path(path)
     w.docks["predict"].show()
     w.docks["predict"].raise_()

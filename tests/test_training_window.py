@@ -5,15 +5,14 @@ import shutil
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from engine import PROJECTS
 from engine.project import load_project
 
-from editor import style
-from editor.main_window import MainWindow
+from tests.editor_helpers import open_window
 
 XOR = PROJECTS / "xor.ncproj"
 LONG = 100_000  # epochs: a run that only stops when asked
@@ -34,13 +33,7 @@ def answers(monkeypatch):
 
 @pytest.fixture
 def window(qtbot, tmp_path, answers):
-    style.apply_theme(QApplication.instance(), dark=False)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    w = MainWindow(settings, recovery_dir=tmp_path / "recovery")
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
+    w = open_window(qtbot, tmp_path)
     path = tmp_path / "xor.ncproj"
     shutil.copy(XOR, path)
     assert w.open_path(path)
