@@ -77,8 +77,25 @@ class MainWindow(QMainWindow):
         self.add_dock("problems", "Problems", self.problems, Qt.BottomDockWidgetArea)
         self.dataset_panel = DatasetPanel(self.document)
         self.add_dock("dataset", "Dataset", self.dataset_panel, Qt.BottomDockWidgetArea)
-        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [220, 300], Qt.Horizontal)
-        self.resizeDocks([self.docks["problems"]], [150], Qt.Vertical)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._layout_pending:  # sized here, not at construction: only now is the window's size final
+            self._layout_pending = False
+            self.size_docks()
+
+    def size_docks(self) -> None:
+        """The first-start layout, in proportion to the window: the plots get a real share of it."""
+        width, height = self.width(), self.height()
+        d = self.docks
+        sides = [d[n] for n in ("palette", "inspector") if n in d]
+        self.resizeDocks(sides, [max(190, width * 12 // 100), max(300, width * 22 // 100)][: len(sides)], Qt.Horizontal)
+        if "training" in d:
+            self.resizeDocks([d["inspector"], d["training"]], [height * 28 // 100, height * 72 // 100], Qt.Vertical)
+        bottom = [d[n] for n in ("problems", "loss", "output") if n in d]
+        shares = [16, 50, 34] if len(bottom) == 3 else [100 // len(bottom)] * len(bottom)
+        self.resizeDocks(bottom, [width * s // 100 for s in shares], Qt.Horizontal)
+        self.resizeDocks(bottom[-1:], [max(260, height * 38 // 100)], Qt.Vertical)
 
     def add_dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         """Add a panel; its visibility and place are remembered with the window layout."""
@@ -444,8 +461,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1400, 900)
         state = self.settings.value("window/state")
-        if state is not None:
-            self.restoreState(state)
+        self._layout_pending = state is None or not self.restoreState(state)
         self.dark_action.setChecked(style.theme().dark)
 
     def set_dark(self, dark: bool) -> None:

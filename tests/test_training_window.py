@@ -275,3 +275,22 @@ def test_a_new_dataset_rebuilds_the_trainer_on_it(qtbot, window):
     qtbot.waitUntil(lambda: session(window).trainer is not None
                     and session(window).trainer.dataset.name == "moons", timeout=5_000)
     assert "moons" in panel(window).dataset_label.text()
+
+
+def test_the_first_start_gives_the_plots_a_real_share_of_the_window(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path)
+    loss, output = window.docks["loss"], window.docks["output"]
+    assert loss.height() >= 0.3 * window.height()
+    assert output.height() == loss.height()
+    assert output.width() >= 0.25 * window.width()
+    window.close()
+
+
+def test_a_layout_the_user_changed_is_kept_at_the_next_start(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path)
+    window.resizeDocks([window.docks["loss"]], [180], Qt.Vertical)
+    qtbot.waitUntil(lambda: abs(window.docks["loss"].height() - 180) < 10)
+    assert window.close()
+    again = open_window(qtbot, tmp_path)
+    assert abs(again.docks["loss"].height() - 180) < 10
+    again.close()

@@ -79,10 +79,6 @@ class Training(QObject):
         inspector = w.docks.get("inspector")
         if inspector is not None:
             w.splitDockWidget(inspector, self.docks["training"], Qt.Vertical)
-            w.resizeDocks([inspector, self.docks["training"]], [200, 600], Qt.Vertical)
-        bottom = [d for d in (problems, self.docks["Loss"], self.docks["Output"]) if d is not None]
-        w.resizeDocks(bottom, [220, 600, 460][-len(bottom):], Qt.Horizontal)
-        w.resizeDocks([self.docks["Loss"]], [330], Qt.Vertical)
 
     def _create_menu(self) -> None:
         bar = self.window.menuBar()
