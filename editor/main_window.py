@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         width, height = self.width(), self.height()
         d = self.docks
         sides = [d[n] for n in ("palette", "inspector") if n in d]
-        self.resizeDocks(sides, [max(190, width * 12 // 100), max(300, width * 22 // 100)][: len(sides)], Qt.Horizontal)
+        self.resizeDocks(sides, [max(210, width * 13 // 100), max(300, width * 22 // 100)][: len(sides)], Qt.Horizontal)
         if "training" in d:
             self.resizeDocks([d["inspector"], d["training"]], [height * 28 // 100, height * 72 // 100], Qt.Vertical)
         bottom = [d[n] for n in ("problems", "loss", "output") if n in d]
