@@ -474,6 +474,7 @@ class MainWindow(QMainWindow):
         self.view.resetCachedContent()
         self.problems.show_problems(self.document.problems)
         self.training.apply_theme()
+        self.predict.apply_theme()
 
     def closeEvent(self, event) -> None:
         if not self.maybe_save():

@@ -99,6 +99,7 @@ class FeatureField(QLineEdit):
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
+        self.invalid = False
         self.setPlaceholderText("number")
         self.setToolTip(f"{name}: a number, or paste a whole row (comma or tab separated) to fill every field")
         self.setMinimumWidth(60)
@@ -109,6 +110,7 @@ class FeatureField(QLineEdit):
             self.row_pasted.emit(text)
 
     def set_invalid(self, invalid: bool) -> None:
+        self.invalid = invalid
         colour = style.theme().error.name()
         self.setStyleSheet(f"QLineEdit {{ border: 1.5px solid {colour}; border-radius: 3px; }}" if invalid else "")
 
@@ -294,7 +296,7 @@ class ForwardView(QWidget):
             values = node["values"]
             # header: a dot in the node's category colour, the id, then type · width (and a note)
             p.setPen(Qt.NoPen)
-            p.setBrush(node["colour"])
+            p.setBrush(style.category_colour(node["category"]))
             p.drawEllipse(QRectF(8, y + self.HEADER / 2 - 4, 8, 8))
             p.setFont(style.font(0, bold=True))
             p.setPen(_text())
@@ -401,8 +403,8 @@ class PredictPanel(QWidget):
         layout.setContentsMargins(8, 8, 8, 4)
         layout.setSpacing(6)
 
-        self.status = QLabel(wordWrap=True)
-        self.status.setStyleSheet(f"color: {style.theme().muted_text.name()};")
+        self.status = self._muted()
+        self.status.setWordWrap(True)
         layout.addWidget(self.status)
 
         pick = QHBoxLayout()
@@ -413,8 +415,7 @@ class PredictPanel(QWidget):
         self.sample_spin.setKeyboardTracking(False)
         self.sample_spin.setToolTip("Fill the fields with a row the network did not train on")
         self.sample_spin.valueChanged.connect(lambda k: self.use_sample(k - 1))
-        self.sample_count = QLabel()
-        self.sample_count.setStyleSheet(f"color: {style.theme().muted_text.name()};")
+        self.sample_count = self._muted()
         pick.addWidget(self.sample_label)
         pick.addWidget(self.sample_spin)
         pick.addWidget(self.sample_count)
@@ -433,7 +434,6 @@ class PredictPanel(QWidget):
 
         self.message = QLabel(wordWrap=True)
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.message.setStyleSheet(f"color: {style.theme().error.name()};")
         self.message.hide()
         layout.addWidget(self.message)
 
@@ -452,15 +452,36 @@ class PredictPanel(QWidget):
         self.results_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.results_scroll.setWidget(self.results)
         layout.addWidget(self.results_scroll, 1)
+        self.apply_theme()
 
     @staticmethod
-    def _heading(text: str) -> QLabel:
-        label = QLabel(text.upper())
+    def _muted(text: str = "") -> QLabel:
+        """A label in the theme's muted colour (given by ``apply_theme``)."""
+        label = QLabel(text)
+        label.setProperty("muted", True)
+        return label
+
+    @classmethod
+    def _heading(cls, text: str) -> QLabel:
+        label = cls._muted(text.upper())
         font = style.font(-1.5, bold=True)
         font.setLetterSpacing(font.SpacingType.PercentageSpacing, 108)
         label.setFont(font)
-        label.setStyleSheet(f"color: {style.theme().muted_text.name()}; padding-top: 6px;")
+        label.setContentsMargins(0, 6, 0, 0)
         return label
+
+    def apply_theme(self) -> None:
+        """Take the colours of the current theme (after a switch at runtime, too): the labels' and
+        the marked field's style sheets; the painted views read the theme as they paint."""
+        t = style.theme()
+        for label in self.findChildren(QLabel):
+            if label.property("muted"):
+                label.setStyleSheet(f"color: {t.muted_text.name()};")
+        self.message.setStyleSheet(f"color: {t.error.name()};")
+        for field in self.fields:
+            field.set_invalid(field.invalid)
+        self.prediction.update()
+        self.forward.update()
 
     def _make_fields(self, names: list[str]) -> None:
         for label, field in self._field_pairs:
@@ -469,8 +490,7 @@ class PredictPanel(QWidget):
         self._field_pairs = []
         self.fields = []
         for name in names:
-            label = QLabel(name)
-            label.setStyleSheet(f"color: {style.theme().muted_text.name()};")
+            label = self._muted(name)
             label.setFont(style.font(-1))
             label.setToolTip(name)
             field = FeatureField(name)
@@ -482,6 +502,7 @@ class PredictPanel(QWidget):
         self.feature_names = list(names)
         self._field_columns = 0
         self._place_fields()
+        self.apply_theme()  # colours the new labels
 
     def _place_fields(self) -> None:
         """Label above field, as many columns as the panel's width allows (at most FIELD_COLUMNS)."""
@@ -760,7 +781,7 @@ class PredictPanel(QWidget):
                     labels = list(ds.target_names)
             nodes.append({
                 "id": node_id, "type": self._type_text(node), "values": np.asarray(values[node_id][0], dtype=float),
-                "labels": labels, "note": note, "colour": style.category_colour(node.spec.category),
+                "labels": labels, "note": note, "category": node.spec.category,
             })
         self.forward.show_nodes(nodes)
 

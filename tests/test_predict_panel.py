@@ -2,6 +2,7 @@
 and the Predict dock (typed, pasted and picked rows; the prediction and every node's values)."""
 from __future__ import annotations
 
+import re
 import shutil
 import time
 
@@ -10,12 +11,15 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from engine import PROJECTS
 from engine.export import Predictor, compile_project, not_trained_message
 from engine.project import load_project, save_project
 from engine.trainer import Trainer
+
+from editor import style
+from editor.predict_panel import ForwardView
 
 from tests.editor_helpers import open_window
 
@@ -297,3 +301,27 @@ def test_training_updates_the_visible_panel_a_few_times_a_second_and_not_when_hi
     project = project_of(window)
     expected = Predictor(project).predict(panel.last_row.reshape(1, -1))
     assert_columns_equal(panel.last_columns, expected)
+
+
+def style_sheet_colours(panel) -> set[str]:
+    """Every colour named in the style sheets of the panel's labels and fields."""
+    return {c for w in panel.findChildren(QWidget) for c in re.findall(r"#[0-9a-f]{6}", w.styleSheet())}
+
+
+def first_node_dot_colour(panel) -> str:
+    """The colour painted at the centre of the forward pass's first node dot (its category colour)."""
+    image = panel.forward.grab().toImage()
+    scale = image.devicePixelRatio()
+    return image.pixelColor(int(12 * scale), int((4 + ForwardView.HEADER / 2) * scale)).name()
+
+
+def test_the_panel_follows_a_runtime_theme_switch(qtbot, untrained):
+    panel = untrained.predict
+    type_into(qtbot, panel.fields[1], "abc")  # a field marked and the inline message shown, in the light theme
+    assert style_sheet_colours(panel) == {style.LIGHT.muted_text.name(), style.LIGHT.error.name()}
+    assert first_node_dot_colour(panel) == style.LIGHT.categories["data"].name()
+    for theme in (style.DARK, style.LIGHT):
+        untrained.set_dark(theme.dark)
+        assert style_sheet_colours(panel) == {theme.muted_text.name(), theme.error.name()}
+        assert panel.fields[1].styleSheet() and theme.error.name() in panel.message.styleSheet()
+        assert first_node_dot_colour(panel) == theme.categories["data"].name()
