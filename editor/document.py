@@ -180,8 +180,9 @@ class Document(QObject):
             return True
         return self.push(commands.RenameCommand(self.graph, old_id, new_id))
 
-    def arrange(self) -> bool:
-        positions = layout.layered_positions(self.graph)
+    def arrange(self, view: tuple[float, float] | None = None) -> bool:
+        """Lay the graph out in layers; with the ``view`` size, long graphs wrap into bands."""
+        positions = layout.layered_positions(self.graph, view)
         if positions is None:
             self._refuse("Arrange needs a graph without cycles: remove the wire that closes the loop first")
             return False

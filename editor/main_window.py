@@ -287,7 +287,8 @@ class MainWindow(QMainWindow):
             self.scene.select_nodes(new_ids)
 
     def arrange(self) -> None:
-        if self.document.arrange():
+        viewport = self.view.viewport()
+        if self.document.arrange((viewport.width(), viewport.height())):
             self.view.fit_to_window()
 
     def rename_node(self, node_id: str) -> None:

@@ -2,3 +2,24 @@
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """Scripted answers for the message boxes (the prompts, not the engine); records what was asked."""
+    record = {"question": [], "critical": [], "reply": QMessageBox.Discard}
+
+    def question(parent, title, text, *args, **kwargs):
+        record["question"].append(text)
+        return record["reply"]
+
+    def critical(parent, title, text, *args, **kwargs):
+        record["critical"].append(text)
+        return QMessageBox.Ok
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    monkeypatch.setattr(QMessageBox, "critical", staticmethod(critical))
+    return record

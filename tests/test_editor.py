@@ -20,24 +20,6 @@ from editor.render import render_project
 XOR = PROJECTS / "xor.ncproj"
 
 
-@pytest.fixture
-def answers(monkeypatch):
-    """Scripted answers for the message boxes (the prompts, not the engine); records what was asked."""
-    record = {"question": [], "critical": [], "reply": QMessageBox.Discard}
-
-    def question(parent, title, text, *args, **kwargs):
-        record["question"].append(text)
-        return record["reply"]
-
-    def critical(parent, title, text, *args, **kwargs):
-        record["critical"].append(text)
-        return QMessageBox.Ok
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
-    monkeypatch.setattr(QMessageBox, "critical", staticmethod(critical))
-    return record
-
-
 def make_window(qtbot, tmp_path, answers) -> MainWindow:
     return open_window(qtbot, tmp_path)
 

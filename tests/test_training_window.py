@@ -19,19 +19,6 @@ LONG = 100_000  # epochs: a run that only stops when asked
 
 
 @pytest.fixture
-def answers(monkeypatch):
-    record = {"question": [], "reply": QMessageBox.Discard}
-
-    def question(parent, title, text, *args, **kwargs):
-        record["question"].append(text)
-        return record["reply"]
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
-    monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda *a, **k: QMessageBox.Ok))
-    return record
-
-
-@pytest.fixture
 def window(qtbot, tmp_path, answers):
     w = open_window(qtbot, tmp_path)
     path = tmp_path / "xor.ncproj"

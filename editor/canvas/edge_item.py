@@ -13,6 +13,9 @@ from .. import style
 from .node_item import NodeItem
 
 
+BACK_TURN = 40.0  # how far a wire that runs back to the left swings out before it turns
+
+
 @cache
 def _label_font() -> QFont:
     return style.font(-1.5, bold=True)
@@ -32,9 +35,18 @@ class WireItem(QGraphicsItem):
 
     def set_ends(self, start: QPointF, end: QPointF) -> None:
         self.prepareGeometryChange()
-        reach = max(abs(end.x() - start.x()) * 0.5, 50.0)
         path = QPainterPath(start)
-        path.cubicTo(start + QPointF(reach, 0), end - QPointF(reach, 0), end)
+        if end.x() >= start.x() or abs(end.y() - start.y()) < 2 * BACK_TURN:
+            reach = max(abs(end.x() - start.x()) * 0.5, 50.0)
+            path.cubicTo(start + QPointF(reach, 0), end - QPointF(reach, 0), end)
+        else:
+            # A wire back to the left (e.g. into the next band of a wrapped layout): out to the right,
+            # down to the middle, across, and in from the left, instead of an S across the nodes between.
+            middle = (start.y() + end.y()) / 2
+            turn_out, turn_in = QPointF(start.x() + BACK_TURN, middle), QPointF(end.x() - BACK_TURN, middle)
+            path.cubicTo(start + QPointF(1.5 * BACK_TURN, 0), QPointF(turn_out.x() + BACK_TURN / 2, middle), turn_out - QPointF(BACK_TURN, 0))
+            path.lineTo(turn_in + QPointF(BACK_TURN, 0))
+            path.cubicTo(QPointF(turn_in.x() - BACK_TURN / 2, middle), end - QPointF(1.5 * BACK_TURN, 0), end)
         self._path = path
         stroker = QPainterPathStroker()
         stroker.setWidth(12)
