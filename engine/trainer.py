@@ -109,7 +109,9 @@ class Trainer:
         self.detail_requested = False
         self._pending_optimizer: dict | None = None
         self._split()
-        self._xs: np.ndarray | None = None  # this epoch's samples in visiting order
+        self._in_epoch = False
+        self._order: np.ndarray | None = None  # this epoch's visiting order (None: as stored)
+        self._x_buffer = np.empty((0, 0), self.dtype)  # the shuffled batch, gathered in place
         self._batch_size, self._batches_per_epoch = self.batch_size, self.batches_per_epoch
         self.batch = 0
         self._running = RunningMetrics(self)
@@ -150,12 +152,13 @@ class Trainer:
         n = len(self.x_train)
         if self.settings["shuffle"]:
             # Seeded by (seed, epoch): a run resumed from a saved epoch shuffles as an unbroken one.
-            order = np.random.default_rng([self.settings["seed"], self.epoch]).permutation(n)
-            self._xs, self._ys = self.x_train[order], self.y_train[order]
-            self._ts = {k: t[order] for k, t in self.t_train.items()}
+            self._order = np.random.default_rng([self.settings["seed"], self.epoch]).permutation(n)
         else:
-            self._xs, self._ys, self._ts = self.x_train, self.y_train, self.t_train
+            self._order = None
         self._batch_size, self._batches_per_epoch = self.batch_size, self.batches_per_epoch
+        if self._x_buffer.shape != (self._batch_size, self.x_train.shape[1]):
+            self._x_buffer = np.empty((self._batch_size, self.x_train.shape[1]), self.dtype)
+        self._in_epoch = True
         self.batch = 0
         self._running = RunningMetrics(self)
         self._backup = self.model.copy_parameters()
@@ -181,15 +184,12 @@ class Trainer:
         """One update on the next mini-batch; the epoch ends (metrics recorded) after its last."""
         if self._pending_optimizer is not None:
             self._apply_pending()
-        if self._xs is None or self.batch >= self._batches_per_epoch:
+        if not self._in_epoch or self.batch >= self._batches_per_epoch:
             self._start_epoch()
         model = self.model
-        batch_size = self._batch_size
-        start = self.batch * batch_size
-        stop = start + batch_size
-        xb = self._xs[start:stop]
+        xb, yb, tb = self._next_batch()
         out = model.forward(xb, training=True)
-        loss = model.loss({k: t[start:stop] for k, t in self._ts.items()})
+        loss = model.loss(tb)
         if not loss <= self._explodes_above:  # also catches NaN
             return self._diverged(loss)
         if self._explodes_above == math.inf:
@@ -202,7 +202,7 @@ class Trainer:
         norms = {k: float(np.linalg.norm(g)) for k, g in model.gradients.items()} if want_detail else None
         self.optimizer.step(model.parameters, model.gradients)
         self.batch += 1
-        self._running.add(loss, out, self._ys[start:stop])
+        self._running.add(loss, out, yb)
         self.batch_losses.append(loss)
         snapshot = Snapshot(self.epoch, self.batch, self._batches_per_epoch, loss, len(xb))
         if want_detail:
@@ -216,9 +216,23 @@ class Trainer:
             snapshot.epoch, snapshot.batch = self.epoch, 0
         return snapshot
 
+    def _next_batch(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """The samples, labels and encoded targets of the next batch, in this epoch's order.
+
+        A shuffled batch is gathered row by row into a reused buffer, just before it is used:
+        no copy of the whole shuffled set, and the rows are still in cache for the first layer.
+        """
+        start = self.batch * self._batch_size
+        stop = min(start + self._batch_size, len(self.x_train))
+        if self._order is None:
+            return self.x_train[start:stop], self.y_train[start:stop], {k: t[start:stop] for k, t in self.t_train.items()}
+        rows = self._order[start:stop]
+        xb = np.take(self.x_train, rows, axis=0, out=self._x_buffer[: len(rows)], mode="clip")  # clip: unbuffered
+        return xb, self.y_train[rows], {k: t[rows] for k, t in self.t_train.items()}
+
     def _end_epoch(self) -> None:
         self.epoch += 1
-        self._xs = None
+        self._in_epoch = False
         self.batch = 0
         metrics = self._running.result()
         if len(self.x_val):
@@ -316,7 +330,7 @@ class Trainer:
         lr = self.optimizer.hyper["learning_rate"]
         cause = f"the learning rate {lr:g} is probably too high — try {lr / 10:g}"
         message = f"the loss {what} {where} in node '{node}'; {cause}. Training stopped and {kept}."
-        self._xs = None
+        self._in_epoch = False
         return Divergence(self.epoch, self.batch, node, message)
 
     # ---- state for the project file ----------------------------------------------------

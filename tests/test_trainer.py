@@ -1,8 +1,10 @@
 """The shared training loop: determinism, batching, metrics, stopping and divergence."""
+import pickle
+
 import numpy as np
 import pytest
 
-from engine.datasets import generate
+from engine.datasets import generate, load_dataset
 from engine.errors import ParamError, TrainingError
 from engine.trainer import Trainer, parse_training
 from tests.helpers import chain
@@ -207,3 +209,18 @@ def test_running_training_metrics_match_an_evaluation_when_nothing_moves(xor, ta
     expected = trainer.evaluate(trainer.x_train, trainer.y_train, trainer.t_train)
     for key, value in expected.items():
         assert trainer.history[key][0] == pytest.approx(value, rel=1e-6, abs=1e-9), key
+
+
+def test_a_shuffled_epoch_gathers_batch_by_batch_without_copying_the_training_set():
+    digits = load_dataset({"source": "builtin", "name": "digits"})
+    graph = chain(("Dense", {"units": 10}), ("Activation", {"function": "softmax"}),
+                  ("Loss", {"function": "categorical_cross_entropy"}), input_size=64)
+    trainer = Trainer(graph, digits, settings(batch_size=64))
+    before = len(pickle.dumps(trainer))
+    for _ in range(trainer.batches_per_epoch - 1):
+        trainer.step_batch()
+        # What the trainer pickles (to send to the training process) mid-epoch: the data once,
+        # this epoch's order and one batch, not a second, shuffled copy of the training set.
+        assert len(pickle.dumps(trainer)) - before < trainer.x_train.nbytes / 4
+    unshuffled = Trainer(graph, digits, settings(batch_size=64, shuffle=False))
+    assert unshuffled.run(epochs=1).reason == "completed"
