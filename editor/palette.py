@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from engine.nodes import CATEGORIES, PaletteEntry, palette_entries
 
 from . import style
+from .glyphs import activation_icon
 
 PALETTE_MIME = "application/x-neurocanvas-palette-entry"
 ENTRY_ROLE = Qt.UserRole + 1
+ICON_SIZE = 16  # room for an activation's curve
+ROW_HEIGHT = ICON_SIZE + 3
 
 
 def encode_entry(entry: PaletteEntry) -> QMimeData:
@@ -66,6 +69,7 @@ class PalettePanel(QWidget):
         self.tree.setDragDropMode(QTreeWidget.DragOnly)
         self.tree.setIndentation(12)
         self.tree.setUniformRowHeights(True)
+        self.tree.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.search)
@@ -80,6 +84,7 @@ class PalettePanel(QWidget):
         for category in CATEGORIES:
             group = QTreeWidgetItem(self.tree, [category.capitalize()])
             group.setFlags(Qt.ItemIsEnabled)
+            group.setSizeHint(0, QSize(0, ROW_HEIGHT))
             font = group.font(0)
             font.setBold(True)
             group.setFont(0, font)
@@ -87,7 +92,9 @@ class PalettePanel(QWidget):
         for entry in palette_entries():
             item = QTreeWidgetItem(groups[entry.category], [entry.label])
             item.setData(0, ENTRY_ROLE, entry)
-            item.setIcon(0, swatch(style.category_colour(entry.category)))
+            item.setSizeHint(0, QSize(0, ROW_HEIGHT))
+            colour = style.category_colour(entry.category)
+            item.setIcon(0, activation_icon(entry.params, colour, ICON_SIZE) if entry.type == "Activation" else swatch(colour, 13))
             tip = f"<b>{entry.label}</b><br>{entry.help}"
             if entry.formula:
                 tip += f"<br><code>{entry.formula}</code>"

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from functools import cache
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem
 
 from engine.graph import Node
 
 from .. import style
+from ..glyphs import draw_activation
 
 WIDTH = 156.0  # the narrowest node; long titles ("Categorical cross-entropy") widen it up to MAX_WIDTH
 MAX_WIDTH = 210.0
+GLYPH_SIZE = QSizeF(34, 22)  # an Activation node's curve
 HEADER = 28.0
 PORT_SPACING = 24.0
 MIN_BODY = 48.0
@@ -206,6 +208,12 @@ class NodeItem(QGraphicsItem):
         left = 14 + (22 if len(inputs) > 1 else 0)
         right = self._card_width - 14 - (26 if self.output_width is not None and self.node.output_ports else 0)
         body = QRectF(left, HEADER + 6, right - left, self._height - HEADER - 12)
+        if self.node.type == "Activation":  # the function's shape, so a learner sees what it does
+            glyph = QRectF(body.right() - GLYPH_SIZE.width(), body.center().y() - GLYPH_SIZE.height() / 2, GLYPH_SIZE.width(), GLYPH_SIZE.height())
+            axes = QColor(t.muted_text)
+            axes.setAlpha(110)
+            draw_activation(painter, glyph, self.node.params, style.category_colour(self.node.spec.category), axes)
+            body.setRight(glyph.left() - 6)
         painter.setFont(body_font)
         painter.setPen(t.text)
         node_id = QFontMetricsF(body_font).elidedText(self.node.id, Qt.ElideMiddle, body.width())

@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..params import ParamSpec
+from ..params import ParamSpec, fill_params
 from .base import Layer, NodeType
 
 SELU_ALPHA = 1.6732632423543772
@@ -213,3 +213,16 @@ class Activation(NodeType):
     def label(self, params):
         return FUNCTIONS[params["function"]].label
 
+
+
+def curve(params: dict, z: np.ndarray) -> np.ndarray:
+    """The activation ``params`` describe (e.g. ``{"function": "elu", "alpha": 0.5}``) over a 1-D
+    range ``z``: its shape, as a plot draws it, computed by the very layer training uses.
+
+    Softmax acts on a whole row, so its curve is the first output for the scores (z, 0), which
+    is σ(z): the two-class case. PReLU shows its starting slope.
+    """
+    filled = fill_params(Activation.params, params, "params")
+    z = np.asarray(z, dtype=np.float64)
+    rows = np.stack([z, np.zeros_like(z)], axis=1) if filled["function"] == "softmax" else z[:, None]
+    return ActivationLayer(filled, rows.shape[1], np.float64).forward([rows], False)[:, 0]
