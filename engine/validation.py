@@ -61,7 +61,9 @@ def validate(graph: Graph, dataset=None) -> list[Problem]:
         if node.output_ports and node.id not in feeds_loss and node.id not in blocked:
             if _is_view(graph, node, widths, feeds_loss):
                 continue
-            problems.append(Problem(WARNING, "its output reaches no loss, so it does not learn", node.id))
+            what = ("its data reaches no loss: wire it into the network" if node.type == "Input"
+                    else "its output reaches no loss, so it does not learn")
+            problems.append(Problem(WARNING, what, node.id))
     _function_problems(graph, problems, feeds_loss)
     if dataset is not None:
         _dataset_problems(graph, widths, dataset, problems)
@@ -145,18 +147,23 @@ def _function_problems(graph: Graph, problems: list[Problem], feeds_loss: set[st
         if node.type != "Loss":
             continue
         source = _source_of(graph, node.id)
-        if source and source.type == "Activation":
-            fn, act = node.params["function"], source.params["function"]
-            if act == "softmax" and fn == "binary_cross_entropy":
-                problems.append(Problem(
-                    ERROR,
-                    f"softmax into binary cross-entropy: use sigmoid before it, or categorical cross-entropy after '{source.id}'",
-                    node.id,
-                ))
-            elif act != "softmax" and fn == "categorical_cross_entropy":
-                problems.append(Problem(
-                    WARNING, f"categorical cross-entropy expects probabilities: make '{source.id}' a softmax", node.id,
-                ))
+        if source is None:
+            continue
+        fn = node.params["function"]
+        act = source.params["function"] if source.type == "Activation" else None
+        # Cross-entropy reads its input as probabilities; anything else is clipped into (0, 1) and
+        # training stalls without an error, so say which activation belongs there.
+        wanted = {"binary_cross_entropy": "sigmoid", "categorical_cross_entropy": "softmax"}.get(fn)
+        label = "binary cross-entropy" if fn == "binary_cross_entropy" else "categorical cross-entropy"
+        if act == "softmax" and fn == "binary_cross_entropy":
+            problems.append(Problem(
+                ERROR,
+                f"softmax into binary cross-entropy: use sigmoid before it, or categorical cross-entropy after '{source.id}'",
+                node.id,
+            ))
+        elif wanted and act != wanted:
+            fix = f"make '{source.id}' a {wanted}" if act else f"add a {wanted} Activation after '{source.id}'"
+            problems.append(Problem(WARNING, f"{label} expects probabilities: {fix}", node.id))
 
 
 def _source_of(graph: Graph, node_id: str):

@@ -133,3 +133,26 @@ def test_a_step_that_only_shows_the_prediction_draws_no_warning():
     graph.add_node("Dense", {"units": 2}, node_id="unused")
     graph.connect("decision", "unused")
     assert [(p.node, p.severity) for p in validate(graph)] == [("unused", WARNING)]
+
+
+@pytest.mark.parametrize("before, fix", [
+    ([("Activation", {"function": "relu"})], "make 'n1' a sigmoid"),
+    ([("Activation", {"function": "identity"})], "make 'n1' a sigmoid"),
+    ([], "add a sigmoid Activation after 'n0'"),
+])
+def test_binary_cross_entropy_after_anything_but_a_sigmoid_says_which_activation_belongs(before, fix):
+    graph = chain(("Dense", {"units": 1}), *before, ("Loss", {"function": "binary_cross_entropy"}))
+    loss = f"n{len(before) + 1}"
+    problem = only(problems_of(graph, severity=WARNING), loss)
+    assert problem.message == f"binary cross-entropy expects probabilities: {fix}"
+
+
+def test_categorical_cross_entropy_straight_after_a_dense_asks_for_a_softmax():
+    graph = chain(("Dense", {"units": 3}), ("Loss", {"function": "categorical_cross_entropy"}))
+    assert "add a softmax Activation after 'n0'" in only(problems_of(graph, severity=WARNING), "n1").message
+
+
+def test_an_input_that_feeds_nothing_is_asked_to_be_wired_not_to_learn():
+    graph = chain(("Dense", {"units": 2}), ("Loss", {}))
+    graph.add_node("Input", {"size": 3}, node_id="spare")
+    assert only(validate(graph), "spare").message == "its data reaches no loss: wire it into the network"
