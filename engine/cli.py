@@ -180,6 +180,8 @@ def _summary(trainer: Trainer, outcome: Outcome, seconds: float) -> None:
         print(outcome.divergence.message)
     for note in outcome.notes:
         print(note)
+    for warning in outcome.warnings:
+        print(f"warning: {warning}")
     metrics = trainer.last_metrics()
     if metrics:
         print("  ".join(f"{k} {v:.4g}" for k, v in metrics.items()))

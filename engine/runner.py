@@ -39,6 +39,7 @@ class Progress:
     history: dict[str, list[float]]  # the new tail of each history list
     detail: Snapshot | None
     samples_per_second: float
+    warnings: list[str]  # the trainer's new warnings
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Reporter:
     def __init__(self, trainer: Trainer, send: Callable[[Progress], None], poll: Callable[[Trainer], None]) -> None:
         self.trainer, self.send, self.poll = trainer, send, poll
         self._sent = {k: len(v) for k, v in trainer.history.items()}
+        self._warnings_sent = len(trainer.warnings)
         self._xs: list[float] = []
         self._losses: list[float] = []
         self._detail: Snapshot | None = None
@@ -121,9 +123,10 @@ class Reporter:
                 tails[key] = values[sent:]
                 self._sent[key] = len(values)
         elapsed = now - self._start
+        warnings, self._warnings_sent = t.warnings[self._warnings_sent:], len(t.warnings)
         self.send(Progress(
             t.epoch, t.batch, t.batches_per_epoch, self._xs, self._losses, tails, self._detail,
-            self._samples / elapsed if elapsed > 0 else 0.0,
+            self._samples / elapsed if elapsed > 0 else 0.0, warnings,
         ))
         self._xs, self._losses, self._detail = [], [], None
 

@@ -37,6 +37,7 @@ PROBE_SIZE = 64
 # A loss this many times above the run's first one (or 1, if larger) has diverged even
 # while it is still finite: a saturated sigmoid can grow its logits for ever without overflow.
 EXPLOSION_FACTOR = 1e6
+RISE_FACTOR = 2.0  # an epoch's loss this many times the untrained one: training is making things worse
 
 
 def parse_training(training: object, where: str = "training") -> dict:
@@ -81,6 +82,7 @@ class Outcome:
     epochs: int
     divergence: Divergence | None = None
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # raised during this run, e.g. a rising loss
 
 
 class Trainer:
@@ -107,6 +109,9 @@ class Trainer:
         self.batch_losses: list[float] = []
         self.stop_requested = False
         self.detail_requested = False
+        self.warnings: list[str] = []  # advice found while training, oldest first
+        self._untrained_loss: float | None = None  # the first batch's loss, if this trainer started at epoch 0
+        self._warned_rate: float | None = None  # the learning rate the last rising-loss warning named
         self._pending_optimizer: dict | None = None
         self._split()
         self._in_epoch = False
@@ -194,6 +199,8 @@ class Trainer:
             return self._diverged(loss)
         if self._explodes_above == math.inf:
             self._explodes_above = max(loss, 1.0) * EXPLOSION_FACTOR
+        if self._untrained_loss is None and self.epoch == 0 and self.batch == 0:
+            self._untrained_loss = loss
         model.backward()
         settings = self.settings
         if settings["l1"] or settings["l2"]:
@@ -239,6 +246,28 @@ class Trainer:
             metrics.update(self.evaluate(self.x_val, self.y_val, self.t_val, prefix="val_"))
         for key, value in metrics.items():
             self.history.setdefault(key, []).append(value)
+        self._check_rising_loss()
+
+    def _check_rising_loss(self) -> None:
+        """Warn (once per learning rate) when training has made the loss clearly worse than untrained.
+
+        A learning rate that is too high does not always end in NaN: with Adam, or with a clipped
+        cross-entropy, the loss can jump in the first epoch and stay high and finite. Divergence
+        catches the explosion; this catches the rest, without stopping the run.
+        """
+        losses = self.history.get("loss", [])
+        if not losses:
+            return
+        start, where = ((self._untrained_loss, "before training") if self._untrained_loss is not None
+                        else (losses[0], "in epoch 1"))
+        rate = self.optimizer.hyper["learning_rate"]
+        if rate == self._warned_rate or not losses[-1] > RISE_FACTOR * start:
+            return
+        self._warned_rate = rate
+        self.warnings.append(
+            f"the training loss is {losses[-1]:.3g} in epoch {len(losses)}, up from {start:.3g} {where}: "
+            f"the learning rate {rate:g} is probably too high — try {rate / 10:g}"
+        )
 
     def run(
         self,
@@ -250,24 +279,28 @@ class Trainer:
         a stop is requested, early stopping triggers, or the loss diverges."""
         target = self.epoch + epochs if epochs is not None else self.settings["epochs"]
         self.stop_requested = False
-        start_epoch = self.epoch
+        start_epoch, known_warnings = self.epoch, len(self.warnings)
+
+        def outcome(reason: str, divergence: Divergence | None = None, notes: tuple = ()) -> Outcome:
+            return Outcome(reason, self.epoch - start_epoch, divergence, list(notes), self.warnings[known_warnings:])
+
         while self.epoch < target:
             if self.stop_requested:
-                return Outcome("stopped", self.epoch - start_epoch)
+                return outcome("stopped")
             result = self.step_batch()
             if isinstance(result, Divergence):
-                return Outcome("diverged", self.epoch - start_epoch, result)
+                return outcome("diverged", result)
             if on_batch is not None:
                 on_batch(result)
             if result.batch == 0:
                 if on_epoch is not None:
                     on_epoch(self.epoch, self.last_metrics())
                 if self._early_stop():
-                    return Outcome("early_stopped", self.epoch - start_epoch, notes=[
+                    return outcome("early_stopped", notes=(
                         f"no improvement for {self.settings['patience']} epochs: "
-                        f"restored the best parameters (epoch {self._best_epoch})"
-                    ])
-        return Outcome("completed", self.epoch - start_epoch)
+                        f"restored the best parameters (epoch {self._best_epoch})",
+                    ))
+        return outcome("completed")
 
     def _early_stop(self) -> bool:
         patience = self.settings["patience"]

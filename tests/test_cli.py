@@ -49,6 +49,18 @@ def test_train_reports_divergence_with_exit_1(tmp_path):
     assert load_project(tmp_path / "out.ncproj").parameters  # the last finite parameters are kept
 
 
+def test_train_warns_when_the_loss_rises_but_stays_finite(tmp_path):
+    data = json.loads(XOR.read_text(encoding="utf-8"))
+    data["training"]["optimizer"] = {"name": "adam", "learning_rate": 100}
+    data["training"]["epochs"] = 3
+    path = tmp_path / "warm.ncproj"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = run("train", path, "-q", "--output", tmp_path / "out.ncproj")
+    assert result.returncode == 0
+    assert "warning: the training loss is" in result.stdout
+    assert "the learning rate 100 is probably too high — try 10" in result.stdout
+
+
 def test_validate_and_info():
     result = run("validate", XOR)
     assert result.returncode == 0 and "no problems" in result.stdout

@@ -79,6 +79,7 @@ def test_example_reaches_its_goal(path):
     trainer = project.trainer()
     outcome = trainer.run(goal["epochs"])
     assert outcome.reason == "completed" and trainer.epoch == goal["epochs"]
+    assert not outcome.warnings, outcome.warnings
     value = trainer.last_metrics()[goal["metric"]]
     assert math.isfinite(value) and len(trainer.history[goal["metric"]]) == goal["epochs"]
     assert reached(goal, value), f"{path.name}: {goal['metric']} is {value:.4f} after {goal['epochs']} epochs, goal {goal}"

@@ -224,3 +224,21 @@ def test_a_shuffled_epoch_gathers_batch_by_batch_without_copying_the_training_se
         assert len(pickle.dumps(trainer)) - before < trainer.x_train.nbytes / 4
     unshuffled = Trainer(graph, digits, settings(batch_size=64, shuffle=False))
     assert unshuffled.run(epochs=1).reason == "completed"
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_a_learning_rate_far_too_high_is_explained_even_when_the_loss_stays_finite(xor, optimizer):
+    trainer = Trainer(xor_graph(), xor, settings(epochs=5, optimizer={"name": optimizer, "learning_rate": 100.0}))
+    outcome = trainer.run()
+    assert outcome.reason == "completed"  # finite: divergence does not catch it
+    assert len(outcome.warnings) == 1  # once per learning rate, not every epoch
+    assert outcome.warnings[0].startswith("the training loss is ")
+    assert "up from 0.69" in outcome.warnings[0] and "before training" in outcome.warnings[0]
+    assert outcome.warnings[0].endswith("the learning rate 100 is probably too high — try 10")
+    trainer.set_optimizer({"name": optimizer, "learning_rate": 50.0})
+    assert len(trainer.run(epochs=1).warnings) == 1  # a new rate that is still too high is named again
+
+
+def test_a_good_learning_rate_raises_no_warning(xor):
+    trainer = Trainer(xor_graph(), xor, settings(epochs=40))
+    assert trainer.run().warnings == [] and trainer.warnings == []

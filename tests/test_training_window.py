@@ -169,6 +169,19 @@ def test_a_huge_learning_rate_ends_in_the_divergence_message(qtbot, window):
     assert np.isfinite(s.batch_loss.view).all()
 
 
+def test_a_loss_that_rises_but_stays_finite_is_explained_until_the_rate_changes(qtbot, window):
+    set_field(window, "optimizer.learning_rate", 100)
+    set_field(window, "epochs", 3)
+    click(qtbot, panel(window).train_button)
+    wait_idle(qtbot, window)
+    p = panel(window)
+    assert p.banner.isVisible()  # still there after the run ended
+    text = p.banner_label.text()
+    assert "The loss is rising." in text and "learning rate 100 is probably too high — try 10" in text
+    set_field(window, "optimizer.learning_rate", 10)
+    assert not p.banner.isVisible()
+
+
 def test_editing_the_graph_during_training_keeps_what_fits(qtbot, window):
     start_long_run(qtbot, window)
     s = session(window)

@@ -184,10 +184,12 @@ class TrainingPanel(QWidget):
         self.banner_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         close = QToolButton(text="✕", autoRaise=True)
         close.setToolTip("Dismiss")
-        close.clicked.connect(self.banner.hide)
+        close.clicked.connect(session.dismiss_advice)
         banner_layout.addWidget(self.banner_label, 1)
         banner_layout.addWidget(close, 0, Qt.AlignTop)
         self.banner.hide()
+        # Never squeezed below its text by the settings under it (a wrapped label's minimum is one line).
+        self.banner.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Minimum)
         outer.addWidget(self.banner)
 
         self.notice_label = self._muted()
@@ -207,12 +209,14 @@ class TrainingPanel(QWidget):
         self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         self._build_settings()
         scroll.setWidget(settings)
+        scroll.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Ignored)  # the settings scroll; messages above do not
         outer.addWidget(scroll, 1)
 
         session.state_changed.connect(self.refresh_state)
         session.progressed.connect(self.refresh_counters)
         session.settings_changed.connect(self.refresh_settings)
-        session.diverged.connect(self.show_divergence)
+        session.diverged.connect(self._refresh_banner)
+        session.warned.connect(self._refresh_banner)
         session.notice.connect(self.show_notice)
         session.cleared.connect(self.banner.hide)
         self.document.dataset_changed.connect(self.refresh_settings)
@@ -398,7 +402,7 @@ class TrainingPanel(QWidget):
         self.reset_button.setEnabled(s.can_train or s.trained)
         self.reason_label.setText(s.reason)
         self.reason_label.setVisible(bool(s.reason))
-        self.banner.setVisible(bool(s.last_divergence))
+        self._refresh_banner()
         self.refresh_counters()
         self._refresh_batch_mode()
 
@@ -421,9 +425,16 @@ class TrainingPanel(QWidget):
         self.metrics_label.setText(" · ".join(shown))
         self.metrics_label.setVisible(bool(shown))
 
-    def show_divergence(self, message: str) -> None:
-        text = message[0].upper() + message[1:] if message else message
-        self.banner_label.setText(f"<b>Training stopped: the loss diverged.</b><br>{text}")
+    def _refresh_banner(self) -> None:
+        s = self.session
+        if s.last_divergence:
+            heading, message = "Training stopped: the loss diverged.", s.last_divergence
+        elif s.last_warning:
+            heading, message = "The loss is rising.", s.last_warning
+        else:
+            self.banner.hide()
+            return
+        self.banner_label.setText(f"<b>{heading}</b><br>{message[0].upper() + message[1:]}")
         self.banner.show()
 
     def show_notice(self, message: str) -> None:

@@ -120,6 +120,7 @@ class TrainingSession(QObject):
     cleared = Signal()  # a new trainer whose past differs: views drop what they show
     progressed = Signal()  # new losses, metrics or detail
     diverged = Signal(str)
+    warned = Signal(str)  # advice from the trainer, e.g. a loss that rises: the learning rate is too high
     notice = Signal(str)  # e.g. what was kept and initialized after a graph change
     settings_changed = Signal()  # project.training changed (edit, undo, open)
 
@@ -141,6 +142,7 @@ class TrainingSession(QObject):
         self._shut_down = False
         self.samples_per_second = 0.0
         self.last_divergence = ""
+        self.last_warning = ""  # the trainer's latest advice, until the optimizer settings change
         self._clear_data()
 
         self.thread = QThread(self)
@@ -231,7 +233,7 @@ class TrainingSession(QObject):
         self.trainer = None
         self._structure = ""
         self._clear_data()
-        self.last_divergence = ""
+        self.last_divergence = self.last_warning = ""
         self.history = {k: list(v) for k, v in self._project.history.items()}
         self._rebuild(announce=False)
         self.cleared.emit()
@@ -342,6 +344,7 @@ class TrainingSession(QObject):
             live = {key: training[key] for key in changed & set(LIVE_SETTINGS)}
             if "optimizer" in changed:
                 t.set_optimizer(training["optimizer"])
+                self.last_warning = ""
             t.settings.update(live)
             if self.running:  # the running copy, from its next batch
                 if "optimizer" in changed:
@@ -372,6 +375,11 @@ class TrainingSession(QObject):
         self._resume_after = None  # a pending rebuild still happens when the run ends
         self.worker_stop()
 
+    def dismiss_advice(self) -> None:
+        """The person closed the divergence or warning banner."""
+        self.last_divergence = self.last_warning = ""
+        self.state_changed.emit()
+
     def worker_stop(self) -> None:
         if self.running:
             self.worker.process.stop()  # honoured between batches
@@ -396,7 +404,7 @@ class TrainingSession(QObject):
         project.reset_state()
         self.trainer = None
         self._clear_data()
-        self.last_divergence = ""
+        self.last_divergence = self.last_warning = ""
         self._rebuild(announce=False)
         self.document.undo_stack.resetClean()
         self.cleared.emit()
@@ -420,6 +428,9 @@ class TrainingSession(QObject):
         if p.samples_per_second:
             self.samples_per_second = p.samples_per_second
         self.progressed.emit()
+        for warning in p.warnings:
+            self.last_warning = warning
+            self.warned.emit(warning)
 
     @Slot(object, int)
     def _on_finished(self, result: RunResult, generation: int) -> None:
