@@ -5,10 +5,11 @@ import shutil
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
+from editor import style
 from engine import PROJECTS
 from engine.project import load_project
 
@@ -294,3 +295,19 @@ def test_a_layout_the_user_changed_is_kept_at_the_next_start(qtbot, tmp_path):
     again = open_window(qtbot, tmp_path)
     assert abs(again.docks["loss"].height() - 180) < 10
     again.close()
+
+
+def test_the_settings_headings_follow_a_runtime_theme_switch(qtbot, window):
+    heading = next(label for label in panel(window).findChildren(QLabel) if label.text() == "Optimizer")
+
+    def has_text_colour() -> bool:
+        image = window.grab(QRect(heading.mapTo(window, QPoint(0, 0)), heading.size())).toImage()
+        want = style.theme().text
+        return any(
+            max(abs(c.red() - want.red()), abs(c.green() - want.green()), abs(c.blue() - want.blue())) < 40
+            for c in (image.pixelColor(x, y) for x in range(0, image.width(), 2) for y in range(image.height()))
+        )
+
+    for dark in (True, False):
+        window.set_dark(dark)
+        assert has_text_colour(), f"dark={dark}"

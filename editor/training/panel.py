@@ -123,7 +123,7 @@ class Field:
 
 def _heading(text: str) -> QLabel:
     label = QLabel(text)
-    label.setStyleSheet("font-weight: 600; margin-top: 6px;")
+    label.setProperty("heading", True)  # styled (with the theme's text colour) in apply_theme
     return label
 
 
@@ -236,6 +236,9 @@ class TrainingPanel(QWidget):
         for label in self.findChildren(QLabel):
             if label.property("muted"):
                 label.setStyleSheet(f"color: {muted};")
+            elif label.property("heading"):
+                # A style sheet pins the palette the label had: name the colour, or it stays in the old theme.
+                label.setStyleSheet(f"font-weight: 600; margin-top: 6px; color: {t.text.name()};")
         warn_bg = "#3a2a12" if t.dark else "#fff4e0"
         self.banner.setStyleSheet(
             f"#divergenceBanner {{ background: {warn_bg}; border: 1px solid {t.warning.name()}; border-radius: 6px; }}"
