@@ -42,6 +42,15 @@ SEPARATORS = re.compile(r"[,\t;]")
 
 
 # ---- the engine's predictor for the editor's state ------------------------------------------------
+
+def percent(p: float) -> str:
+    """A probability as a percentage that never rounds a doubt away: 0.99996 is "> 99.9 %", not 100."""
+    if 0.999 < p < 1.0 and round(p * 100, 1) >= 100.0:
+        return "> 99.9 %"
+    if 0.0 < p < 0.001 and round(p * 100, 1) <= 0.0:
+        return "< 0.1 %"
+    return f"{p * 100:.1f} %"
+
 class _EditorPredictor(Predictor):
     """``Predictor`` for a project as the editor holds it: parameters that fit are used, the
     rest (and all of an untrained project's) are the seeded initial values."""
@@ -152,10 +161,10 @@ class PredictionView(QWidget):
             k_pred = class_names.index(predicted) if predicted in class_names else -1
             probs = {n[2:]: float(v[0]) for n, v in columns.items() if n.startswith("p_")}
             if probs:
-                self.headline = f"{predicted}  ·  {probs.get(predicted, float('nan')) * 100:.1f} %"
+                self.headline = f"{predicted}  ·  {percent(probs.get(predicted, float('nan')))}"
                 for k, name in enumerate(class_names):
                     p = probs.get(name, 0.0)
-                    self.rows.append((name, p, f"{p * 100:.1f} %", colors.class_colour(k), k == k_pred))
+                    self.rows.append((name, p, percent(p), colors.class_colour(k), k == k_pred))
             else:
                 scores = {n: float(v[0]) for n, v in columns.items() if n.startswith("score")}
                 self.headline = f"{predicted}"

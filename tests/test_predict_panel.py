@@ -19,7 +19,7 @@ from engine.project import load_project, save_project
 from engine.trainer import Trainer
 
 from editor import style
-from editor.predict_panel import ForwardView
+from editor.predict_panel import ForwardView, percent
 
 from tests.editor_helpers import open_window
 
@@ -325,3 +325,10 @@ def test_the_panel_follows_a_runtime_theme_switch(qtbot, untrained):
         assert style_sheet_colours(panel) == {theme.muted_text.name(), theme.error.name()}
         assert panel.fields[1].styleSheet() and theme.error.name() in panel.message.styleSheet()
         assert first_node_dot_colour(panel) == theme.categories["data"].name()
+
+
+@pytest.mark.parametrize("p, shown", [
+    (0.99996, "> 99.9 %"), (1.0, "100.0 %"), (0.9994, "99.9 %"), (0.00004, "< 0.1 %"), (0.0, "0.0 %"), (0.376, "37.6 %"),
+])
+def test_a_probability_is_never_rounded_to_certainty(p, shown):
+    assert percent(p) == shown
