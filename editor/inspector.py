@@ -110,22 +110,23 @@ class InspectorPanel(QWidget):
         outer = QVBoxLayout(page)
         outer.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
-        outer.addLayout(form)
-        outer.addStretch(1)
         title = QLabel("<span style='font-size:13pt; font-weight:600'>Project</span>")
         self.name_edit = QLineEdit()
         self.name_edit.editingFinished.connect(lambda: self.document.set_project_info("name", self.name_edit.text()))
         self.description_edit = QPlainTextEdit()
         self.description_edit.setPlaceholderText("What this network is for…")
-        self.description_edit.setMaximumHeight(110)
+        # An example's description is its lesson (what to watch, what to try): it gets the page's height.
+        self.description_edit.setMinimumHeight(60)
         self.description_edit.textChanged.connect(
             lambda: self.document.set_project_info("description", self.description_edit.toPlainText())
         )
         self.summary_label = _muted()
         form.addRow(title)
         form.addRow("Name", self.name_edit)
-        form.addRow("Description", self.description_edit)
-        form.addRow(self.summary_label)
+        outer.addLayout(form)
+        outer.addWidget(QLabel("Description"))
+        outer.addWidget(self.description_edit, 1)
+        outer.addWidget(self.summary_label)
         self.stack.addWidget(page)
         self.project_page = page
 
@@ -216,11 +217,8 @@ class InspectorPanel(QWidget):
             self.description_edit.blockSignals(True)
             self.description_edit.setPlainText(project.description)
             self.description_edit.blockSignals(False)
-        graph = self.document.graph
-        lines = [f"{len(graph.nodes)} nodes · {len(graph.edges)} wires"]
-        if self.document.dataset is not None:
-            lines.append(f"Dataset: {self.document.dataset.summary()}")
-        self.summary_label.setText("\n".join(lines))
+        graph = self.document.graph  # the data is summed up in the Training panel and the Dataset dock
+        self.summary_label.setText(f"{len(graph.nodes)} nodes · {len(graph.edges)} wires")
 
     # ---- edits -----------------------------------------------------------------------------------
     def _edit(self, name: str, value) -> None:
