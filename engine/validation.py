@@ -215,5 +215,5 @@ def _target_mismatch(function: str, width: int, dataset, last) -> str | None:
     if one_hot or k > 2:
         fix = f"make it {k} units and use softmax with categorical cross-entropy"
     else:
-        fix = "make it 1 unit and use sigmoid with binary cross-entropy"
+        fix = "make it 1 unit and use sigmoid with binary cross-entropy (or 2 units, softmax and categorical cross-entropy)"
     return f"{k} classes: {layer} has {width} unit{'s' if width != 1 else ''} — {fix}"
