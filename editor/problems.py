@@ -7,6 +7,10 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QStyle, QVBo
 from . import style
 
 NODE_ROLE = Qt.UserRole + 1
+NEXT_STEPS = (
+    "Press Space to train and watch the loss fall and the boundary form; Ctrl+→ takes one batch at a time. "
+    "Drag nodes from the palette to change the network; every edit can be undone."
+)
 
 
 class ProblemsPanel(QWidget):
@@ -15,6 +19,7 @@ class ProblemsPanel(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.summary = QLabel()
+        self.next_steps = QLabel(NEXT_STEPS, wordWrap=True)  # instead of an empty list
         self.list = QListWidget()
         self.list.setWordWrap(True)
         self.list.setAlternatingRowColors(True)
@@ -22,7 +27,9 @@ class ProblemsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 6)
         layout.addWidget(self.summary)
-        layout.addWidget(self.list)
+        layout.addWidget(self.next_steps)
+        layout.addWidget(self.list, 1)
+        layout.addStretch(0)
         self.list.itemClicked.connect(self._clicked)
         self.list.itemActivated.connect(self._clicked)
         self._icons = {
@@ -42,6 +49,9 @@ class ProblemsPanel(QWidget):
         errors = sum(p.severity == "error" for p in problems)
         warnings = len(problems) - errors
         t = style.theme()
+        self.list.setVisible(bool(problems))
+        self.next_steps.setVisible(not problems)
+        self.next_steps.setStyleSheet(f"color: {t.muted_text.name()};")
         if not problems:
             self.summary.setText(f"<span style='color:{t.accept.name()}'>✔ No problems: the network is ready to train.</span>")
         else:

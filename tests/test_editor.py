@@ -213,6 +213,16 @@ def test_a_node_with_a_problem_is_marked_and_clicking_the_problem_selects_it(win
     assert window.scene.selected_node_ids() == ["h"]
 
 
+def test_with_no_problems_the_panel_says_what_to_do_next_instead_of_an_empty_list(window):
+    window.document.validate_now()
+    panel = window.problems
+    assert "ready to train" in panel.summary.text()
+    assert panel.next_steps.isVisible() and not panel.list.isVisible()
+    window.document.disconnect([window.document.graph.edge_into_port("h", "in")])
+    window.document.validate_now()
+    assert panel.list.isVisible() and panel.list.count() > 0 and not panel.next_steps.isVisible()
+
+
 def test_validation_runs_debounced_after_an_edit(window, qtbot):
     window.document.add_node("Dense", {}, (0, 300))
     qtbot.waitUntil(lambda: any(p.node == "dense" for p in window.document.problems), timeout=2000)
