@@ -193,6 +193,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         doc = self.document
         doc.project_replaced.connect(self._project_replaced)
+        doc.graph_changed.connect(self._graph_changed)
         doc.modified_changed.connect(self.setWindowModified)
         doc.info_changed.connect(self._update_title)
         doc.refused.connect(self.show_refusal)
@@ -211,7 +212,11 @@ class MainWindow(QMainWindow):
         self.problems.problem_activated.connect(self.reveal_node)
 
     # ---- the document's state in the window ------------------------------------------------------
+    def _graph_changed(self) -> None:
+        self.view.show_empty_hint(not self.document.graph.nodes)
+
     def _project_replaced(self) -> None:
+        self._graph_changed()
         self.scene.set_graph(self.document.graph)
         self.scene.show_analysis(self.document.problems, self.document.widths)
         self.problems.show_problems(self.document.problems)
@@ -473,6 +478,7 @@ class MainWindow(QMainWindow):
         for item in self.scene.items():
             item.update()
         self.view.resetCachedContent()
+        self._graph_changed()  # the empty canvas's hint takes the new muted colour
         self.problems.show_problems(self.document.problems)
         self.training.apply_theme()
         self.predict.apply_theme()

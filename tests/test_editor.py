@@ -213,6 +213,17 @@ def test_a_node_with_a_problem_is_marked_and_clicking_the_problem_selects_it(win
     assert window.scene.selected_node_ids() == ["h"]
 
 
+def test_an_empty_canvas_says_how_to_begin_until_a_node_is_added(window):
+    hint = window.view.empty_hint
+    assert not hint.isVisible()
+    window.new_project()
+    assert hint.isVisible() and "Drag an <b>Input</b>" in hint.text()
+    window.document.add_node("Input", {"size": 2}, (0, 0))
+    assert not hint.isVisible()
+    window.document.undo_stack.undo()
+    assert hint.isVisible()
+
+
 def test_with_no_problems_the_panel_says_what_to_do_next_instead_of_an_empty_list(window):
     window.document.validate_now()
     panel = window.problems

@@ -5,7 +5,7 @@ import math
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPen
-from PySide6.QtWidgets import QGraphicsView
+from PySide6.QtWidgets import QGraphicsView, QLabel
 
 from .. import style
 from ..palette import PALETTE_MIME, decode_entry
@@ -13,6 +13,12 @@ from .edge_item import EdgeItem
 from .node_item import NodeItem
 
 GRID = 24.0
+EMPTY_HINT = (
+    "<p style='font-size: 13pt'>An empty canvas</p>"
+    "<p>Drag an <b>Input</b> from the palette, then a <b>Dense</b> layer, an <b>Activation</b> and a <b>Loss</b>, "
+    "and wire each output port to the next input port.</p>"
+    "<p>Or open a ready-made lesson from File → Examples.</p>"
+)
 MIN_SCALE, MAX_SCALE = 0.15, 3.0
 
 
@@ -38,6 +44,9 @@ class GraphView(QGraphicsView):
         self.setSceneRect(-20000, -20000, 40000, 40000)
         self._pan_from: QPointF | None = None
         self._space_held = False
+        self.empty_hint = QLabel(EMPTY_HINT, self.viewport(), wordWrap=True, alignment=Qt.AlignCenter)
+        self.empty_hint.setAttribute(Qt.WA_TransparentForMouseEvents)  # drops and clicks reach the canvas
+        self.empty_hint.hide()
         self._space_panned = False
 
     # ---- zoom -----------------------------------------------------------------------------
@@ -152,6 +161,22 @@ class GraphView(QGraphicsView):
         event.acceptProposedAction()
 
     # ---- background -----------------------------------------------------------------------------
+    def show_empty_hint(self, empty: bool) -> None:
+        """Say how to begin while the graph has no nodes (in the theme's muted colour)."""
+        self.empty_hint.setStyleSheet(f"color: {style.theme().muted_text.name()};")
+        self.empty_hint.setVisible(empty)
+        self._place_empty_hint()
+
+    def _place_empty_hint(self) -> None:
+        area = self.viewport().rect()
+        width = min(440, area.width() - 40)
+        height = self.empty_hint.heightForWidth(width)
+        self.empty_hint.setGeometry(area.center().x() - width // 2, area.center().y() - height // 2, width, height)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_empty_hint()
+
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         t = style.theme()
         painter.fillRect(rect, t.background)
