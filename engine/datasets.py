@@ -488,11 +488,25 @@ def _builtin(name: str) -> Dataset:
 
 def load_csv(path, features=None, target=None, task="auto", header="auto",
              missing="error") -> Dataset:
-    """A dataset read from a CSV file (delimiter ``,`` ``;`` or tab, UTF-8)."""
+    """A dataset read from a CSV file (delimiter ``,`` ``;`` or tab, UTF-8).
+
+    In a ``;``-separated file a decimal comma (``1,70``) reads as a decimal point."""
     given = {"path": path, "features": features, "target": target, "task": task,
              "header": header, "missing": missing}
     options = _checked(_OPTIONS["csv"], {k: v for k, v in given.items() if v is not None}, prefix="")
     return _read_csv(**options)
+
+
+class CellError(DatasetError):
+    """A refusal at one cell of a CSV file, with the parts a front end needs to point at it.
+
+    ``problem`` is the message without ``advice``; ``option`` is the csv option (key, value) that
+    the advice asks for, if any, so that an editor can name its own control instead."""
+
+    def __init__(self, problem: str, line: int, column: str, advice: str = "",
+                 option: tuple[str, str] | None = None) -> None:
+        super().__init__(f"{problem}; {advice}" if advice else problem)
+        self.problem, self.line, self.column, self.option = problem, line, column, option
 
 
 @dataclass
@@ -503,9 +517,11 @@ class Table:
     rows: list[list[str]]
     lines: list[int]
 
-    def error(self, row: int, column: int, message: str) -> DatasetError:
-        return DatasetError(f'{self.file}, line {self.lines[row]}, column "{self.names[column]}": '
-                            f'{message}')
+    def error(self, row: int, column: int, message: str, advice: str = "",
+              option: tuple[str, str] | None = None) -> CellError:
+        line, name = self.lines[row], self.names[column]
+        return CellError(f'{self.file}, line {line}, column "{name}": {message}', line, name,
+                         advice, option)
 
     def column(self, j: int) -> list[str]:
         return [row[j] for row in self.rows]
@@ -523,9 +539,9 @@ def _read_csv(path: Path, features: list | None, target: str | int | None, task:
         x[:, k] = _numeric_column(table, j)
     target_cells = table.column(target_index)
     if task == "auto":
-        task = _guess_task(target_cells)
+        task = guess_task(target_cells)
     if task == "classification":
-        y, class_names = _encode_classes(target_cells)
+        y, class_names = encode_classes(target_cells)
     else:
         y = _numeric_column(table, target_index, " (a regression target)").reshape(-1, 1)
         class_names = []
@@ -543,7 +559,7 @@ def read_table(path: Path, header: str | bool) -> Table:
         raise DatasetError(f"{file}, line {lines[0]}: {len(rows[0])} columns; "
                            f"NeuroCanvas reads at most {MAX_COLUMNS}")
     _refuse_undecodable(text, rows, lines, file)
-    has_header = _looks_like_header(rows) if header == "auto" else header
+    has_header = looks_like_header(rows) if header == "auto" else header
     _refuse_ragged(rows, lines, file, "the header" if has_header else "the first row")
     if not has_header:
         names = [f"column_{j + 1}" for j in range(len(rows[0]))]
@@ -567,13 +583,14 @@ def _read_text(path: Path) -> str:
 
 def _parse_rows(text: str, file: str) -> tuple[list[list[str]], list[int]]:
     """The non-blank rows, stripped, and the 1-based line each one starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows, lines = [], []
     line = 1
     try:
         for row in reader:
             if len(row) > 1 or (row and row[0].strip()):
-                rows.append([cell.strip() for cell in row])
+                rows.append(clean_cells(row, delimiter))
                 lines.append(line)
             line = reader.line_num + 1
     except csv.Error as exc:
@@ -581,11 +598,21 @@ def _parse_rows(text: str, file: str) -> tuple[list[list[str]], list[int]]:
     return rows, lines
 
 
-def _sniff_delimiter(text: str) -> str:
+def sniff_delimiter(text: str) -> str:
     try:
         return csv.Sniffer().sniff(text[:_SNIFF_CHARS], delimiters=",;\t").delimiter
     except csv.Error:
         return ","
+
+
+def clean_cells(row: list[str], delimiter: str) -> list[str]:
+    """The cells stripped; in a ``;``-separated file "1,70" becomes "1.70"."""
+    cells = [cell.strip() for cell in row]
+    if delimiter != ";":
+        return cells
+    # A semicolon separates the columns where the comma is the decimal point (most of Europe).
+    return [cell.replace(",", ".") if cell.count(",") == 1 and "." not in cell
+            and parse_number(cell.replace(",", ".")) is not None else cell for cell in cells]
 
 
 def _refuse_undecodable(text: str, rows: list[list[str]], lines: list[int], file: str) -> None:
@@ -620,7 +647,7 @@ def _is_missing(cell: str) -> bool:
     return cell.lower() in MISSING_MARKERS
 
 
-def _looks_like_header(rows: list[list[str]]) -> bool:
+def looks_like_header(rows: list[list[str]]) -> bool:
     """True when the first row is all text, or has text where the rows below hold numbers."""
     first, below = rows[0], rows[1:1 + _HEADER_PROBE_ROWS]
 
@@ -685,7 +712,8 @@ def _without_missing(table: Table, used: list[int], drop: bool) -> Table:
             if misses(row):
                 j = next(j for j in used if _is_missing(row[j]))
                 found = f'"{row[j]}"' if row[j] else "an empty cell"
-                raise table.error(i, j, f'missing value ({found}); set "missing": "drop" to drop such rows')
+                raise table.error(i, j, f"missing value ({found})",
+                                  'set "missing": "drop" to drop such rows', ("missing", "drop"))
         return table
     keep = [i for i, row in enumerate(table.rows) if not misses(row)]
     if not keep:
@@ -703,21 +731,27 @@ def _numeric_column(table: Table, j: int, role: str = "") -> np.ndarray:
     if values[bad] is not None:
         raise table.error(bad, j, f'"{cell}" is not a finite number{role}')
     decimal_comma = parse_number(cell.replace(",", ".")) is not None
-    hint = '; write "." as the decimal point' if decimal_comma else ""
-    raise table.error(bad, j, f'"{cell}" is not a number{role}{hint}')
+    hint = 'write "." as the decimal point' if decimal_comma else ""
+    raise table.error(bad, j, f'"{cell}" is not a number{role}', hint)
 
 
-def _guess_task(cells: list[str]) -> str:
-    """Classification for text labels or a few distinct integers; regression otherwise."""
+def guess_task(cells: list[str]) -> str:
+    """Classification for text labels or integers that look like classes; regression otherwise.
+
+    Up to 20 distinct integers look like classes when they are fewer than half the rows, or just
+    two values, or counted from 0 or 1, so that the 0/1 target of a small file is a class."""
     values = [parse_number(cell) for cell in cells]
     if None in values:
         return "classification"
     distinct = set(values)
-    few = len(distinct) <= _AUTO_CLASSIFICATION_MAX_CLASSES and len(distinct) < len(values) / 2
-    return "classification" if few and all(v.is_integer() for v in distinct) else "regression"
+    if len(distinct) > _AUTO_CLASSIFICATION_MAX_CLASSES or not all(v.is_integer() for v in distinct):
+        return "regression"
+    counted = sorted(distinct) in (list(range(len(distinct))), list(range(1, len(distinct) + 1)))
+    labels = len(distinct) <= 2 or counted or len(distinct) < len(values) / 2
+    return "classification" if labels else "regression"
 
 
-def _encode_classes(cells: list[str]) -> tuple[np.ndarray, list[str]]:
+def encode_classes(cells: list[str]) -> tuple[np.ndarray, list[str]]:
     """Class indices in sorted label order: numerically when every label is a number."""
     values = [parse_number(cell) for cell in cells]
     if None in values:

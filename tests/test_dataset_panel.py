@@ -5,9 +5,9 @@ import copy
 import shutil
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from engine import PROJECTS
 from engine.project import load_project
@@ -19,9 +19,7 @@ MISMATCH = "3 classes: the last Dense 'out' has 1 unit — make it 3 units and u
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Discard))
-    monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda *a, **k: QMessageBox.Ok))
+def window(qtbot, tmp_path, answers):
     w = open_window(qtbot, tmp_path)
     project = tmp_path / "xor.ncproj"
     shutil.copy(XOR, project)
@@ -227,6 +225,128 @@ MALFORMED = {
     "wide": (",".join(f"c{j}" for j in range(10_050)) + "\n" + ",".join("1" for _ in range(10_050)) + "\n",
              ["10050 columns", "at most 10000"]),
 }
+
+
+PEOPLE = "height,weight,age,smoker\n" + "".join(  # line 7 misses the age
+    f"1.{60 + i},{50 + 3 * i},{'' if i == 5 else 20 + i},{i % 2}\n" for i in range(12))
+
+
+def apply_and_wait(window, qtbot, path):
+    apply_csv(window, qtbot, path)
+    qtbot.waitUntil(lambda: panel(window).csv.message.text() != "" or
+                    window.document.project.dataset.get("source") == "csv", timeout=5000)
+
+
+@pytest.mark.parametrize("bad", ["empty", "missing"])
+def test_a_bad_file_after_a_good_one_shows_its_message(window, qtbot, tmp_path, bad):
+    page = panel(window).csv
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD)
+    assert page.open_file(good)
+    path = tmp_path / f"{bad}.csv"
+    if bad == "empty":
+        path.write_text("")
+    assert not page.open_file(path)  # used to raise in _target_changed: no preview left
+    assert page.preview_data is None and page.target.count() == 0 and page.features.count() == 0
+    assert ("the file is empty" if bad == "empty" else "file not found") in page.message.text()
+    assert not page.apply_button.isEnabled()
+
+
+def test_a_missing_value_names_the_panel_control_and_the_cell(window, qtbot, tmp_path):
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text(PEOPLE)
+    apply_and_wait(window, qtbot, csv_file)
+    page = panel(window).csv
+    assert page.message.text() == ('⚠ people.csv, line 7, column "age": missing value (an empty cell): '
+                                   'choose "Drop those rows" under Missing values')
+    current = page.table.currentIndex()
+    assert (current.row(), current.column()) == (5, 2)  # the sixth data row is line 7; "age"
+    assert page.table.selectionModel().isRowSelected(5)
+
+
+def visible_in(widget, area) -> bool:
+    """True when ``widget`` lies wholly inside ``area`` (a scroll area's viewport, say)."""
+    top_left = widget.mapTo(area.window(), QPoint(0, 0))
+    corner = area.mapTo(area.window(), QPoint(0, 0))
+    return QRect(corner, area.size()).contains(QRect(top_left, widget.size()))
+
+
+def test_the_csv_page_fits_the_default_window(window, qtbot, tmp_path):
+    wide = "id,name," + ",".join(f"c{k}" for k in range(8)) + ",age,label\n" + "".join(
+        f"{i},P{i}," + ",".join(str(i + k) for k in range(8)) + f",{'' if i == 9 else 30 + i},{i % 2}\n"
+        for i in range(30))
+    csv_file = tmp_path / "wide.csv"
+    csv_file.write_text(wide)
+    p = panel(window)
+    p.show_page("csv")
+    page = p.csv
+    qtbot.waitExposed(page)
+    page.open_file(csv_file)
+    page.set_checked(["c0", "c1", "age"])
+    qtbot.wait(50)  # the user looks before they click
+    qtbot.mouseClick(page.apply_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: page.message.text() != "", timeout=5000)
+    qtbot.wait(50)  # the page scrolls the options once the layout settles
+    view = page.parentWidget()  # the tab's scroll viewport
+    assert visible_in(page.apply_button, view) and visible_in(page.choose_button, view)
+    message = page.message
+    assert visible_in(message, view) and message.height() >= message.heightForWidth(message.width())
+    assert message.width() > view.width() * 0.9  # spans the page, not the side column
+    assert visible_in(page.missing, page.options_area.viewport())  # the control the message names
+    label = page.form.labelForField(page.missing)
+    assert label.width() >= label.sizeHint().width()  # "Missing values", not "Missing v"
+    assert page.features.height() >= 4 * page.features.sizeHintForRow(0)
+    age = page.model.index(9, 10)
+    assert page.table.currentIndex() == age
+    assert page.table.viewport().rect().contains(page.table.visualRect(age))
+
+
+SEMICOLONS = "height;weight;label\n" + "".join(f"1,{60 + i};{50 + i},5;{i % 2}\n" for i in range(12))
+
+
+def test_decimal_commas_in_a_semicolon_file_are_features(window, qtbot, tmp_path):
+    csv_file = tmp_path / "eu.csv"
+    csv_file.write_text(SEMICOLONS)
+    page = panel(window).csv
+    page.open_file(csv_file)
+    assert [page.features.item(k).text() for k in range(page.features.count())] == ["height", "weight"]
+    assert [name for _, name in page.checked_features()] == ["height", "weight"]
+    apply_and_wait(window, qtbot, csv_file)
+    assert window.document.dataset.n_features == 2 and input_size(window) == 2
+
+
+def test_a_small_file_with_a_0_1_target_is_classification(window, qtbot, tmp_path):
+    csv_file = tmp_path / "tiny.csv"
+    csv_file.write_text("a,b,y\n1,2,0\n3,4,1\n5,6,1\n")
+    page = panel(window).csv
+    page.open_file(csv_file)
+    assert page.task.itemText(0) == "Detected: classification"
+    assert "2 classes" in page.classes_label.text()
+    apply_and_wait(window, qtbot, csv_file)
+    assert window.document.dataset.task == "classification"
+    page.task.setCurrentIndex(page.task.findData("regression"))  # the override still works
+    qtbot.mouseClick(page.apply_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.document.dataset.task == "regression", timeout=5000)
+
+
+def test_a_new_csv_is_standardized_and_a_stored_choice_is_kept(window, qtbot, tmp_path):
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text(PEOPLE.replace(",,", ",40,"))
+    p = panel(window)
+    apply_and_wait(window, qtbot, csv_file)
+    assert window.document.project.dataset["standardize"] is True
+    assert p.standardize.isChecked() and abs(window.document.dataset.x.mean()) < 1e-9
+    p.standardize.click()  # the user turns it off ...
+    qtbot.waitUntil(lambda: "standardize" not in window.document.project.dataset, timeout=5000)
+    p.csv.set_checked(["height", "weight"])  # ... and changes the same file's choices
+    qtbot.mouseClick(p.csv.apply_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.document.project.dataset.get("features") == ["height", "weight"],
+                    timeout=5000)
+    assert "standardize" not in window.document.project.dataset
+    target = tmp_path / "raw.ncproj"  # a project that stores no standardize reopens as it is
+    window.document.save(target)
+    assert window.open_path(target)
+    assert not p.standardize.isChecked() and "standardize" not in window.document.project.dataset
 
 
 @pytest.mark.parametrize("case", sorted(MALFORMED))

@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from engine.datasets import (BUILTINS, GENERATORS, Dataset, generate, load_builtin, load_csv,
-                             load_dataset, standardize)
+from engine.datasets import (BUILTINS, GENERATORS, CellError, Dataset, generate, load_builtin,
+                             load_csv, load_dataset, standardize)
 from engine.errors import DatasetError
 
 CLASSIFIERS = ("xor", "circles", "moons", "spirals", "gaussians")
@@ -205,13 +205,26 @@ def test_csv_auto_task(tmp_path):
     assert load_csv(write(tmp_path, "r.csv", many_values)).task == "regression"
     many_integers = "x,y\n" + "".join(f"{i},{i}\n" for i in range(30))
     assert load_csv(write(tmp_path, "i.csv", many_integers)).task == "regression"
-    half_distinct = "x,y\n" + "".join(f"{i},{i % 6}\n" for i in range(10))
+    half_distinct = "x,y\n" + "".join(f"{i},{i % 6 * 7 + 3}\n" for i in range(10))
     assert load_csv(write(tmp_path, "h.csv", half_distinct)).task == "regression"
     few_integers = "x,y\n" + "".join(f"{i},{i % 3}\n" for i in range(30))
     ds = load_csv(write(tmp_path, "c.csv", few_integers))
     assert ds.task == "classification" and ds.n_classes == 3
     forced = load_csv(write(tmp_path, "f.csv", few_integers), task="regression")
     assert forced.task == "regression" and forced.y.shape == (30, 1)
+
+
+@pytest.mark.parametrize("labels, task", [
+    ([0, 1, 1], "classification"),          # a 0/1 target of a tiny file
+    ([-1, 1, 1, -1], "classification"),     # two values
+    ([1, 2, 3, 2], "classification"),       # labels counted from 1
+    ([0, 1, 2, 3, 4, 5, 0], "classification"),
+    ([23, 45, 31, 52], "regression"),       # distinct integers that are no labels
+    ([3, 10, 17, 24, 3], "regression"),
+])
+def test_csv_auto_task_of_a_small_file(tmp_path, labels, task):
+    rows = "".join(f"{i},{label}\n" for i, label in enumerate(labels))
+    assert load_csv(write(tmp_path, "small.csv", "x,y\n" + rows)).task == task
 
 
 def test_csv_features_and_target_selection(tmp_path):
@@ -247,11 +260,23 @@ def test_csv_byte_order_mark_blank_lines_and_quotes(tmp_path):
 
 def test_csv_missing_values_are_refused_or_dropped(tmp_path):
     path = write(tmp_path, "gaps.csv", "a,b,label\n1,2,x\n3,,y\n5,NA,x\n7,8,?\n9,10,y\n")
-    assert_error(lambda: load_csv(path), "gaps.csv, line 3", 'column "b"', "missing value",
-                 "an empty cell")
+    assert_error(lambda: load_csv(path), 'gaps.csv, line 3, column "b": missing value (an empty cell); '
+                 'set "missing": "drop" to drop such rows')
     ds = load_csv(path, missing="drop")
     np.testing.assert_array_equal(ds.x, [[1, 2], [9, 10]])
     assert ds.class_names == ["x", "y"]
+
+
+def test_csv_cell_errors_carry_the_cell_and_the_option_that_helps(tmp_path):
+    path = write(tmp_path, "gaps.csv", "a,b,label\n1,2,x\n3,,y\n")
+    with pytest.raises(CellError) as info:
+        load_csv(path)
+    error = info.value
+    assert (error.line, error.column, error.option) == (3, "b", ("missing", "drop"))
+    assert error.problem == 'gaps.csv, line 3, column "b": missing value (an empty cell)'
+    with pytest.raises(CellError) as info:
+        load_csv(write(tmp_path, "text.csv", "a,label\n1,x\nabc,y\n"))
+    assert (info.value.line, info.value.column, info.value.option) == (3, "a", None)
 
 
 def test_csv_missing_value_in_an_unused_column_is_ignored(tmp_path):
@@ -289,12 +314,21 @@ def test_csv_text_in_a_numeric_feature(tmp_path):
     assert_error(lambda: load_csv(path), 'iris.csv, line 14, column "petal_width": "abc" is not a number')
 
 
-def test_csv_infinity_and_decimal_commas_are_refused(tmp_path):
+def test_csv_infinity_and_decimal_commas_in_a_comma_separated_file_are_refused(tmp_path):
     path = write(tmp_path, "inf.csv", "a,label\n1,x\ninf,y\n")
     assert_error(lambda: load_csv(path), 'inf.csv, line 3, column "a": "inf" is not a finite number')
-    path = write(tmp_path, "comma.csv", "a;label\n1,5;x\n2,5;y\n")
+    path = write(tmp_path, "comma.csv", 'a,label\n"1,5",x\n"2,5",y\n')
     assert_error(lambda: load_csv(path), 'comma.csv, line 2, column "a": "1,5" is not a number',
-                 "decimal point")
+                 'write "." as the decimal point')
+
+
+def test_csv_decimal_commas_in_a_semicolon_separated_file_are_numbers(tmp_path):
+    path = write(tmp_path, "eu.csv", "height;weight;name;label\n1,70;65;Ann, B.;a\n1,82;80,5;Bo;b\n"
+                                     "1,65;59;Cy;a\n")
+    ds = load_csv(path, features=["height", "weight"])
+    assert ds.feature_names == ["height", "weight"]
+    np.testing.assert_array_equal(ds.x, [[1.70, 65], [1.82, 80.5], [1.65, 59]])
+    assert load_csv(path, features=["height"], target="name").class_names == ["Ann, B.", "Bo", "Cy"]
 
 
 def test_csv_line_numbers_count_physical_lines(tmp_path):

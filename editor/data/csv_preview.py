@@ -10,11 +10,11 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.datasets import MAX_COLUMNS, MISSING_MARKERS
+from engine.datasets import (MAX_COLUMNS, MISSING_MARKERS, clean_cells, encode_classes, guess_task,
+                             looks_like_header, parse_number, sniff_delimiter)
 
 PREVIEW_ROWS = 200
 PREVIEW_BYTES = 4 * 1024 * 1024
-MAX_AUTO_CLASSES = 20
 
 
 class PreviewError(Exception):
@@ -26,6 +26,7 @@ class CsvPreview:
     path: Path
     names: list[str]
     rows: list[list[str]]
+    lines: list[int]  # the line of the file each row starts on
     has_header: bool
     delimiter: str
     truncated: bool  # more rows follow in the file
@@ -38,29 +39,13 @@ class CsvPreview:
     def guess_task(self, j: int) -> tuple[str, list[str]]:
         """(task, classes seen) for column ``j`` as the target, judged from the previewed rows."""
         cells = [c for c in self.column(j) if not _missing(c)]
-        values = [_number(c) for c in cells]
-        if None in values:
-            return "classification", sorted(set(cells))
-        distinct = sorted(set(values))
-        if len(distinct) <= MAX_AUTO_CLASSES and len(distinct) < max(len(values), 1) / 2 \
-                and all(v.is_integer() for v in distinct):
-            return "classification", [str(int(v)) for v in distinct]
-        return "regression", []
-
-
-def _number(cell: str) -> float | None:
-    try:
-        return float(cell)
-    except ValueError:
-        return None
+        if guess_task(cells) == "regression":
+            return "regression", []
+        return "classification", encode_classes(cells)[1]
 
 
 def _missing(cell: str) -> bool:
     return cell.strip().lower() in MISSING_MARKERS
-
-
-def _is_text(cell: str) -> bool:
-    return not _missing(cell) and _number(cell) is None
 
 
 def read_preview(path: str | Path) -> CsvPreview:
@@ -83,35 +68,34 @@ def read_preview(path: str | Path) -> CsvPreview:
             raise PreviewError(f"{path.name}, line 1: the first line is longer than "
                                f"{PREVIEW_BYTES // (1024 * 1024)} MB; too many columns for NeuroCanvas")
         raise PreviewError(f"{path.name}: the file is empty")
-    try:
-        delimiter = csv.Sniffer().sniff(text[:64 * 1024], delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
+    lines: list[int] = []
+    line = 1
     try:
         for row in reader:
             if len(row) > 1 or (row and row[0].strip()):
-                rows.append([c.strip() for c in row])
+                rows.append(clean_cells(row, delimiter))
+                lines.append(line)
                 if len(rows) == 1 and len(row) > MAX_COLUMNS:
                     raise PreviewError(f"{path.name}, line 1: {len(row)} columns; "
                                        f"NeuroCanvas reads at most {MAX_COLUMNS}")
                 if len(rows) > PREVIEW_ROWS:
                     break
+            line = reader.line_num + 1
     except csv.Error as e:
         raise PreviewError(f"{path.name}, line {reader.line_num}: {e}") from None
     if not rows:
         raise PreviewError(f"{path.name}: the file is empty")
     truncated = len(rows) > PREVIEW_ROWS or partial
-    first, below = rows[0], rows[1:21]
-    has_header = all(_is_text(c) for c in first) or any(
-        _is_text(c) and all(j < len(r) and not _is_text(r[j]) for r in below) for j, c in enumerate(first))
-    width = len(first)
+    has_header = looks_like_header(rows)
+    width = len(rows[0])
     if has_header:
-        names = [c or f"column_{j + 1}" for j, c in enumerate(first)]
-        data = rows[1:PREVIEW_ROWS + 1]
+        names = [c or f"column_{j + 1}" for j, c in enumerate(rows[0])]
+        data, lines = rows[1:PREVIEW_ROWS + 1], lines[1:PREVIEW_ROWS + 1]
     else:
         names = [f"column_{j + 1}" for j in range(width)]
-        data = rows[:PREVIEW_ROWS]
-    numeric = [all(_number(r[j]) is not None or _missing(r[j]) for r in data if j < len(r)) for j in range(width)]
-    return CsvPreview(path, names, data, has_header, delimiter, truncated, size, numeric)
+        data, lines = rows[:PREVIEW_ROWS], lines[:PREVIEW_ROWS]
+    numeric = [all(parse_number(r[j]) is not None or _missing(r[j]) for r in data if j < len(r)) for j in range(width)]
+    return CsvPreview(path, names, data, lines, has_header, delimiter, truncated, size, numeric)

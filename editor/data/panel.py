@@ -14,15 +14,19 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import (
+    QItemSelectionModel, QObject, QPersistentModelIndex, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal,
+)
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
-    QBoxLayout, QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGridLayout,
-    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QSizePolicy, QSlider, QSpinBox,
-    QTabWidget, QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QBoxLayout, QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+    QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QSizePolicy,
+    QSlider, QSpinBox, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
-from engine.datasets import BUILTINS, GENERATORS, Dataset, load_builtin, load_dataset
+from engine.datasets import (
+    BUILTINS, GENERATORS, CellError, Dataset, load_builtin, load_dataset, parse_number,
+)
 from engine.errors import DatasetError
 
 from .. import style
@@ -104,7 +108,7 @@ def digit_pixmap(pixels: np.ndarray, scale: int = 4) -> QPixmap:
 # ---- loading a CSV off the GUI thread -------------------------------------------------------------
 
 class _Loaded(QObject):
-    done = Signal(int, object, str)  # ticket, dataset (or None), error text
+    done = Signal(int, object, object)  # ticket, dataset (or None), DatasetError (or None)
 
 
 class _LoadJob(QRunnable):
@@ -114,11 +118,11 @@ class _LoadJob(QRunnable):
 
     def run(self) -> None:
         try:
-            dataset, error = load_dataset(self.spec, self.base_dir), ""
+            dataset, error = load_dataset(self.spec, self.base_dir), None
         except DatasetError as e:
-            dataset, error = None, str(e)
+            dataset, error = None, e
         except Exception as e:  # noqa: BLE001 - shown to the user, never a crash of the worker
-            dataset, error = None, f"cannot read the file: {e}"
+            dataset, error = None, DatasetError(f"cannot read the file: {e}")
         self.sink.done.emit(self.ticket, dataset, error)
 
 
@@ -152,17 +156,27 @@ WIDE = 520  # from this width on, a page puts its controls beside its preview
 SIDE_WIDTH = 290
 
 
-def _split(page: QWidget, controls: list, preview: QWidget) -> None:
-    """Lay ``page`` out as its controls and its preview: stacked when narrow, side by side when wide."""
+def _add(layout: QBoxLayout, item) -> None:
+    (layout.addWidget if isinstance(item, QWidget) else layout.addLayout)(item)
+
+
+def _split(page: QWidget, controls: list, preview: QWidget, top: tuple = ()) -> None:
+    """Lay ``page`` out as its controls and its preview: stacked when narrow, side by side when wide.
+
+    The ``top`` items span the page's width above both."""
     side = QWidget()
     column = QVBoxLayout(side)
     column.setContentsMargins(0, 0, 0, 0)
     for item in controls:
-        (column.addLayout if not isinstance(item, QWidget) else column.addWidget)(item)
+        _add(column, item)
     page.side_stretch = column.count()
     column.addStretch(0)
-    layout = QBoxLayout(QBoxLayout.TopToBottom, page)
-    layout.setContentsMargins(6, 8, 6, 6)
+    outer = QVBoxLayout(page)
+    outer.setContentsMargins(6, 8, 6, 6)
+    for item in top:
+        _add(outer, item)
+    layout = QBoxLayout(QBoxLayout.TopToBottom)
+    outer.addLayout(layout, 1)
     layout.addWidget(side)
     layout.addWidget(preview, 1)
     page.split, page.side, page.side_column = layout, side, column
@@ -377,8 +391,10 @@ class CsvPage(QWidget):
         self.file_label = _muted("No file chosen. Comma, semicolon or tab separated, UTF-8, "
                                  "one sample a row; a header row is optional.")
         self.table, self.model = preview_table()
+        self.table.setMinimumHeight(90)
         self.features = QListWidget()
-        self.features.setMaximumHeight(110)
+        self.features.setMinimumHeight(86)  # four items
+        self.features.setMaximumHeight(130)
         self.target = QComboBox()
         self.task = QComboBox()
         self.task.addItem("Detected", "auto")
@@ -393,17 +409,28 @@ class CsvPage(QWidget):
         self.apply_button = QPushButton("Use This File")
         self.apply_button.setEnabled(False)
 
+        for combo in (self.target, self.task, self.missing):  # narrow enough for the side column
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+
         self.options = QWidget()
-        form = QFormLayout(self.options)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
-        form.addRow("Features", self.features)
-        form.addRow("Target", self.target)
-        form.addRow("Task", self.task)
-        form.addRow("", self.classes_label)
-        form.addRow("Missing values", self.missing)
-        _split(self, [self.choose_button, self.file_label, self.options, self.message, self.status,
-                      self.apply_button], self.table)
+        self.form = QFormLayout(self.options)
+        self.form.setContentsMargins(0, 0, 4, 0)
+        self.form.setVerticalSpacing(4)
+        self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.form.addRow("Target", self.target)
+        self.form.addRow("Features", self.features)
+        self.form.addRow("Task", self.task)
+        self.form.addRow("", self.classes_label)
+        self.form.addRow("Missing values", self.missing)
+        self.options_area = QScrollArea(widgetResizable=True, frameShape=QFrame.NoFrame)
+        self.options_area.setWidget(self.options)
+        self.options_area.setMinimumHeight(120)  # the target and four features
+        header = QHBoxLayout()
+        header.addWidget(self.choose_button)
+        header.addWidget(self.file_label, 1)
+        header.addWidget(self.apply_button)
+        _split(self, [self.options_area, self.status], self.table, top=(header, self.message))
         self.options.setEnabled(False)
         self.choose_button.clicked.connect(self.choose_file)
         self.target.currentIndexChanged.connect(lambda _: self._target_changed())
@@ -428,7 +455,10 @@ class CsvPage(QWidget):
             self.file_label.setText(str(path))
             self.model.set_rows([], [])
             self.features.clear()
+            self.target.blockSignals(True)  # no preview left for _target_changed to read
             self.target.clear()
+            self.target.blockSignals(False)
+            self.classes_label.clear()
             self.options.setEnabled(False)
             self.apply_button.setEnabled(False)
             _show_error(self.message, str(e))
@@ -474,7 +504,7 @@ class CsvPage(QWidget):
         for j, name in enumerate(preview.names):
             if j == target:
                 continue
-            numeric = any(c.strip() and _is_number(c) for c in preview.column(j))
+            numeric = any(parse_number(c) is not None for c in preview.column(j))
             item = QListWidgetItem(name if numeric else f"{name}  (text)")
             item.setData(Qt.UserRole, j)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
@@ -532,13 +562,39 @@ class CsvPage(QWidget):
             spec["standardize"] = True
         return spec
 
+    def show_error(self, error: DatasetError, path: Path) -> None:
+        """Show why ``path`` was refused in the page's words; point at the cell and the control it names."""
+        text, control, cell = str(error), None, None
+        if isinstance(error, CellError):
+            if error.option is not None:
+                key, value = error.option
+                control = {"missing": self.missing}[key]
+                text = (f'{error.problem}: choose "{control.itemText(control.findData(value))}" '
+                        f"under {self.form.labelForField(control).text()}")
+            cell = self._select_cell(error, path)
+        _show_error(self.message, text)
+        # Scroll once the layout has made room for the message's lines.
+        QTimer.singleShot(0, lambda: self._scroll_to(control, cell))
 
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-        return True
-    except ValueError:
-        return False
+    def _select_cell(self, error: CellError, path: Path) -> QPersistentModelIndex | None:
+        """Select the row of the line ``error`` names, if shown; the index of its cell (first row if not)."""
+        preview = self.preview_data
+        if preview is None or preview.path.absolute() != path.absolute() or error.column not in preview.names:
+            return None
+        j = preview.names.index(error.column)
+        if error.line not in preview.lines:
+            return QPersistentModelIndex(self.model.index(0, j))
+        index = self.model.index(preview.lines.index(error.line), j)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+        return QPersistentModelIndex(index)
+
+    def _scroll_to(self, control: QWidget | None, cell: QPersistentModelIndex | None) -> None:
+        if control is not None:
+            self.options_area.ensureWidgetVisible(control)
+        if cell is not None and cell.isValid():
+            index = self.model.index(cell.row(), cell.column())
+            self.table.scrollTo(index, QAbstractItemView.PositionAtCenter)
 
 
 class DrawPage(QWidget):
@@ -713,10 +769,14 @@ class DatasetPanel(QWidget):
         self.generated.preview.show_dataset(ds)
         self.generated.description.setText(ds.description)
 
+    def _previewing_the_csv_in_use(self) -> bool:
+        path = specs.csv_path(self.spec, self.document.project.base_dir)
+        preview = self.csv.preview_data
+        return path is not None and preview is not None and preview.path.absolute() == path.absolute()
+
     def _show_csv_in_use(self, spec: dict) -> None:
         path = specs.csv_path(spec, self.document.project.base_dir)
-        current = self.csv.preview_data.path if self.csv.preview_data else None
-        if path is not None and (current is None or current.absolute() != path.absolute()):
+        if path is not None and not self._previewing_the_csv_in_use():
             self.csv.open_file(path, spec)
         self.csv.apply_button.setText("Apply Changes" if self.csv.preview_data else "Use This File")
 
@@ -777,8 +837,9 @@ class DatasetPanel(QWidget):
     # csv
     def apply_csv(self) -> bool:
         """Read the whole file off the GUI thread; push the change when it arrives (or show why not)."""
-        spec = self.csv.spec(self.document.path.parent if self.document.path else None,
-                             self.standardize.isChecked())
+        # A new file starts standardized: a CSV's columns seldom share a scale (metres and kilograms).
+        standardize = self.standardize.isChecked() or not self._previewing_the_csv_in_use()
+        spec = self.csv.spec(self.document.path.parent if self.document.path else None, standardize)
         if spec is None:
             return False
         if not spec["features"]:
@@ -790,23 +851,24 @@ class DatasetPanel(QWidget):
         self._csv_ticket += 1
         self._csv_job = (spec, text)
         _show_error(self.csv.message, "")
+        self.csv.table.clearSelection()
         name = Path(spec["path"]).name
         self.csv.status.setText(f"Reading {name}…")
         self.csv.apply_button.setEnabled(False)
         self.pool.start(_LoadJob(self._csv_ticket, spec, self.document.project.base_dir, self._loaded))
         return True
 
-    def _csv_loaded(self, ticket: int, dataset, error: str) -> None:
+    def _csv_loaded(self, ticket: int, dataset, error) -> None:
         if ticket != self._csv_ticket:
             return
         self.csv.status.clear()
         self.csv.apply_button.setEnabled(self.csv.preview_data is not None)
+        spec, text = self._csv_job
         if dataset is None:
             self.refresh()
-            _show_error(self.csv.message, error)
+            self.csv.show_error(error, specs.csv_path(spec, self.document.project.base_dir))
             self.show_page("csv")
             return
-        spec, text = self._csv_job
         self.csv.status.setText(f"Read {dataset.summary()}")
         use_dataset(self.document, spec, dataset, text)
 

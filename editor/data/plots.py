@@ -60,7 +60,7 @@ class ScatterPreview(pg.PlotWidget):
         if dataset.n_features == 1:
             xs, ys = x[:, 0], dataset.y[:, 0] if dataset.task == "regression" else dataset.y.astype(float)
             self.set_axis_names(dataset.feature_names[0], dataset.target_names[0])
-            brushes = QBrush(QColor(colors.SERIES[0]))
+            brushes = QBrush(QColor(colors.POSITIVE))
         else:
             xs, ys = x[:, 0], x[:, 1]
             self.set_axis_names(dataset.feature_names[0], dataset.feature_names[1])

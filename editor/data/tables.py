@@ -50,6 +50,7 @@ def preview_table() -> tuple[QTableView, RowsModel]:
     view.setEditTriggers(QAbstractItemView.NoEditTriggers)
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)
+    view.setHorizontalScrollMode(QAbstractItemView.ScrollPerPixel)  # scrollTo shows a whole column
     view.verticalHeader().setDefaultSectionSize(22)
     view.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
     view.horizontalHeader().setDefaultSectionSize(76)
