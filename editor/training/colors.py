@@ -12,7 +12,6 @@ NEGATIVE = "#e8772e"  # orange: negative weights, class 0
 POSITIVE = "#2f7bd8"  # blue: positive weights, class 1
 CLASS_COLOURS = ["#e8772e", "#2f7bd8", "#2ca25f", "#d6456a", "#8e6bd1", "#c9a227", "#17a6b8", "#8c6d4f",
                  "#e377c2", "#7f7f7f"]
-SERIES = ["#2f7bd8", "#e8772e", "#2ca25f", "#d6456a", "#8e6bd1", "#17a6b8", "#c9a227", "#8c6d4f"]
 
 
 def centre() -> str:
@@ -39,6 +38,12 @@ def class_colour(k: int) -> QColor:
 
 def class_rgb() -> np.ndarray:
     return np.array([[QColor(c).red(), QColor(c).green(), QColor(c).blue()] for c in CLASS_COLOURS], dtype=np.float32)
+
+
+def series(n: int) -> list[str]:
+    """``n`` line colours with evenly spaced hues, dark enough on the light background, light enough on the dark."""
+    lightness = 0.62 if style.theme().dark else 0.42
+    return [QColor.fromHslF(i / max(n, 1), 0.7, lightness).name() for i in range(n)]
 
 
 def background() -> str:

@@ -6,12 +6,13 @@ and only while the view is visible. Images are float32, C-contiguous, with expli
 """
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QStackedWidget, QVBoxLayout, QWidget
 
 from .. import style
 from . import colors
@@ -21,7 +22,9 @@ FRAME_MS = 33  # ~30 Hz
 HEAVY_MS = 100  # views that run the model on a grid redraw at most ~10 Hz while training
 GRID = 72  # points per side of the input plane
 MAX_POINTS = 3000  # per curve on screen
+LEGEND_ROWS = 8  # entries per column of the Gradients legend
 pg.setConfigOptions(antialias=True)
+log = logging.getLogger(__name__)
 
 
 def _f32(a) -> np.ndarray:
@@ -45,6 +48,17 @@ def _index_ticks(axis: pg.AxisItem, n: int, names: list[str] | None = None) -> N
     else:
         step = max(1, math.ceil(n / 8))
         axis.setTicks([[(i + 0.5, str(i)) for i in range(0, n, step)]])
+
+
+def _histogram(values: np.ndarray, bins: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """Edges and counts. In float64, and (nearly) equal values get a range relative to their magnitude:
+    float32 edges a hair apart would coincide (saturated tanh is 1.0 for every sample)."""
+    values = values.astype(np.float64)
+    lo, hi = float(values.min()), float(values.max())
+    span = max(hi - lo, 1e-3 * max(abs(lo), abs(hi), 1.0))
+    centre = (lo + hi) / 2
+    counts, edges = np.histogram(values, bins=bins, range=(centre - span / 2, centre + span / 2))
+    return edges, counts.astype(float)
 
 
 def _strided(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -74,12 +88,12 @@ class View(QWidget):
         self.stack = QStackedWidget()
         self.message = QLabel(alignment=Qt.AlignCenter, wordWrap=True)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(colors.background())
         self.graphics.ci.layout.setContentsMargins(2, 2, 2, 2)
         self.stack.addWidget(self.graphics)
         self.stack.addWidget(self.message)
         layout.addWidget(self.stack, 1)
-        self.message.setStyleSheet(f"color: {colors.foreground()};")
+        self._theme = style.theme()
+        View.apply_theme(self)  # a subclass's own parts do not exist yet
 
     def add_plot(self, row: int, col: int, title: str = "", **kwargs) -> pg.PlotItem:
         plot = self.graphics.addPlot(row=row, col=col, **kwargs)
@@ -88,6 +102,24 @@ class View(QWidget):
         plot.setMenuEnabled(False)
         colors.style_plot(plot)
         return plot
+
+    def plots(self) -> list[pg.PlotItem]:
+        return [item for item in self.graphics.ci.items if isinstance(item, pg.PlotItem)]
+
+    def changeEvent(self, event) -> None:
+        # MainWindow.set_dark sets a new application palette; Qt posts a PaletteChange to every widget.
+        super().changeEvent(event)
+        if event.type() == QEvent.PaletteChange and self._theme is not style.theme():
+            self._theme = style.theme()
+            self.apply_theme()
+
+    def apply_theme(self) -> None:
+        """Take the colours of the current theme; subclasses add what they made from it."""
+        self.graphics.setBackground(colors.background())
+        self.message.setStyleSheet(f"color: {colors.foreground()};")
+        for plot in self.plots():
+            colors.style_plot(plot)
+        self.dirty = True
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -169,8 +201,8 @@ class LossView(View):
         s = self.session
         h = s.history
         if not h.get("loss") and not s.batch_loss.size:
-            self.show_message("Press Train to see the loss fall.\nTraining and validation loss per epoch, "
-                              "and the loss of every batch, smoothed.")
+            self.show_message(s.reason or "Press Train to see the loss fall.\nTraining and validation loss per epoch, "
+                                          "and the loss of every batch, smoothed.")
             return
         self.show_plots()
         ema = self._smoothed()
@@ -256,6 +288,11 @@ class WeightsView(View):
     def _mark(self) -> None:
         self.dirty = True
 
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        self.bar.setColorMap(colors.diverging())
+        self.h_image.setColorMap(colors.density())
+
     def refresh(self) -> None:
         s, info, detail = self.session, self.session.info, self.session.detail
         if info is None or not info.dense_ids:
@@ -331,7 +368,8 @@ class ActivationsView(View):
         self.header.addWidget(self.chooser)
         self.summary = QLabel()
         self.header.addWidget(self.summary, 1)
-        self.a_plot = self.add_plot(0, 0, "Outputs on the probe batch: samples (rows) × units (columns)")
+        # A short title: a plot is never narrower than its title, and the histogram needs the room.
+        self.a_plot = self.add_plot(0, 0, "Outputs on the probe batch")
         self.a_plot.invertY(True)
         self.a_image = pg.ImageItem(axisOrder="row-major")
         self.a_plot.addItem(self.a_image)
@@ -346,6 +384,10 @@ class ActivationsView(View):
         layout.setColumnStretchFactor(1, 2)
         self._signed: bool | None = None
         self._ticked = None
+
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        self._signed = None  # the colour map is chosen again at the next refresh
 
     def refresh(self) -> None:
         s, info, detail = self.session, self.session.info, self.session.detail
@@ -383,11 +425,7 @@ class ActivationsView(View):
             self.a_plot.setRange(xRange=(0, a.shape[1]), yRange=(0, a.shape[0]), padding=0)
         finite = _finite(a)
         if finite.size:
-            lo, hi = float(finite.min()), float(finite.max())
-            if hi <= lo:
-                hi = lo + 1e-6
-            counts, edges = np.histogram(finite, bins=40, range=(lo, hi))
-            self.h_curve.setData(edges, counts.astype(float))
+            self.h_curve.setData(*_histogram(finite))
         text = f"mean {finite.mean():.3g} · std {finite.std():.3g}" if finite.size else ""
         if function in RELU_LIKE:
             dead = int((a <= 0).all(axis=0).sum())
@@ -397,24 +435,46 @@ class ActivationsView(View):
 
 
 # ---- Gradients -------------------------------------------------------------------------------------------
+class DecadeAxis(pg.AxisItem):
+    """A log axis with ticks at whole decades only: labels at 2…9 between them overlap."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        return [(spacing, values) for spacing, values in stdTicks if spacing >= 1]
+
+
 class GradientsView(View):
     title = "Gradients"
 
     def __init__(self, hub) -> None:
         super().__init__(hub)
-        note = QLabel("Gradient norm of each layer's parameters (log scale): vanishing gradients sink, exploding ones climb.")
-        note.setStyleSheet(f"color: {colors.foreground()};")
-        note.setWordWrap(True)
-        self.header.addWidget(note, 1)
-        self.plot = self.add_plot(0, 0)
+        self.note = QLabel("Gradient norm of each layer's parameters (log scale): vanishing gradients sink, "
+                           "exploding ones climb.", wordWrap=True)
+        self.header.addWidget(self.note, 1)
+        self.plot = self.add_plot(0, 0, axisItems={"left": DecadeAxis("left")})
         self.plot.setLogMode(y=True)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setLabel("bottom", "epoch")
         self.plot.setLabel("left", "‖gradient‖")
         self.plot.getAxis("left").enableAutoSIPrefix(False)
-        self.legend = self.plot.addLegend(offset=(-8, 8), labelTextColor=colors.foreground())
-        self.legend.setBrush(pg.mkBrush(colors.background() + "c0"))
+        # A norm of exactly 0 (a dead layer) has no place on a log axis: it is drawn on this line.
+        self.zero_line = pg.InfiniteLine(angle=0, movable=False, label="0 (no gradient)",
+                                         labelOpts={"position": 0.04, "anchors": [(0, 1), (0, 1)]})
+        self.zero_line.setVisible(False)
+        self.plot.addItem(self.zero_line)
+        self.legend = pg.LegendItem(labelTextSize="8pt", verSpacing=-6, frame=False)
+        self.legend.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)  # entries stay together at the top
+        self.graphics.addItem(self.legend, row=0, col=1)
+        self.graphics.ci.layout.setAlignment(self.legend, Qt.AlignTop)
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        self.note.setStyleSheet(f"color: {colors.foreground()};")
+        self.legend.setLabelTextColor(colors.foreground())
+        self.zero_line.setPen(pg.mkPen(colors.foreground(), width=1, style=Qt.DotLine))
+        self.zero_line.label.setColor(colors.foreground())
+        self.clear()  # the curves are made again in the theme's colours
 
     def clear(self) -> None:
         for curve in self.curves.values():
@@ -429,16 +489,31 @@ class GradientsView(View):
             self.show_message(s.reason or "Gradient norms appear while training runs.")
             return
         self.show_plots()
+        order = list(s.info.types) if s.info else []
+        nodes = sorted(dict.fromkeys(n for r in records for n in r[1]),
+                       key=lambda n: order.index(n) if n in order else len(order))
+        if list(self.curves) != nodes:
+            self.clear()
+            for node, colour in zip(nodes, colors.series(len(nodes))):
+                self.curves[node] = self.plot.plot(pen=pg.mkPen(colour, width=2))
+                self.legend.addItem(self.curves[node], node)
+            self.legend.setColumnCount(math.ceil(len(nodes) / LEGEND_ROWS))
         xs = np.array([r[0] for r in records])
-        nodes = list(dict.fromkeys(n for r in records for n in r[1]))
-        order = list(s.info.types) if s.info else nodes
-        for node in sorted(nodes, key=lambda n: order.index(n) if n in order else len(order)):
-            if node not in self.curves:
-                colour = colors.SERIES[len(self.curves) % len(colors.SERIES)]
-                self.curves[node] = self.plot.plot(pen=pg.mkPen(colour, width=2), name=node)
-            ys = np.array([r[1].get(node, np.nan) for r in records], dtype=float)
-            keep = np.isfinite(ys) & (ys > 0)  # a log axis shows only positive norms
+        norms = np.array([[r[1].get(node, np.nan) for node in nodes] for r in records], dtype=float)
+        positive = norms[np.isfinite(norms) & (norms > 0)]
+        top = math.ceil(math.log10(positive.max())) if positive.size else 0
+        bottom = math.floor(math.log10(positive.min())) if positive.size else top - 1
+        zero = norms == 0
+        if zero.any():
+            bottom -= 1
+            norms[zero] = 10.0 ** bottom
+        self.zero_line.setVisible(bool(zero.any()))
+        self.zero_line.setPos(bottom)
+        for node, ys in zip(nodes, norms.T):
+            keep = np.isfinite(ys)
             self.curves[node].setData(*_strided(xs[keep], ys[keep]))
+        # Whole decades from end to end: there are always decade ticks to read.
+        self.plot.setYRange(bottom, max(top, bottom + 1), padding=0.03)
 
 
 # ---- Output and Neurons: the model over the input plane -----------------------------------------------
@@ -463,13 +538,20 @@ class OutputView(View):
         self.mode = None
         self._ranged = None
 
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        self.mode = None  # built again in the theme's colours
+
     def _build(self, mode: str) -> None:
         info = self.session.info
         self.plot.clear()
-        if getattr(self, "bar", None) is not None:
-            self.graphics.ci.layout.removeItem(self.bar)
-            self.bar.scene() and self.bar.scene().removeItem(self.bar)
+        if self.bar is not None:
+            self.plot.layout.removeItem(self.bar)  # setImageItem(insert_in=plot) put it in the plot's own layout
+            self.bar.scene().removeItem(self.bar)
             self.bar = None
+        for name in ("bottom", "left"):
+            self.plot.getAxis(name).setTicks(None)
+        self.plot.setTitle(None)
         self.plot.invertY(False)
         self.plot.setAspectLocked(mode == "plane")
         self.discrete_box.setVisible(mode == "plane" and info.task == "classification")
@@ -649,13 +731,16 @@ class OutputView(View):
         row_share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
         self.image.setImage(np.ascontiguousarray(row_share), levels=(0, 1), autoLevels=False)
         self.image.setRect(QRectF(0, 0, k, k))
-        light = style.theme().dark
+        # Light text on a dark cell, dark text on a pale one: the map runs pale to dark in the light
+        # theme and dark to pale in the dark theme.
+        cells = self.image.getColorMap().map(row_share.ravel(), mode="float")[:, :3] @ [0.299, 0.587, 0.114]
+        dark_cell = cells.reshape(k, k) < 0.5
         for i in range(k):
             for j in range(k):
                 n = int(matrix[i, j])
                 t = self.texts[i][j]
                 t.setText(str(n) if n else "")
-                t.setColor("#ffffff" if (row_share[i, j] > 0.55 and not light) else style.theme().text)
+                t.setColor(style.DARK.text if dark_cell[i, j] else style.LIGHT.text)
         accuracy = float(np.trace(matrix) / max(matrix.sum(), 1))
         self.plot.setTitle(f"accuracy {accuracy:.1%}", size="9pt")
 
@@ -699,6 +784,10 @@ class NeuronsView(View):
         self.points = pg.ScatterPlotItem(size=4, pen=None)
         self.plot.addItem(self.points)
         self._points_for = None
+
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        self.bar.setColorMap(colors.diverging())
 
     def _node_chosen(self) -> None:
         info = self.session.info
@@ -761,6 +850,7 @@ class ViewHub(QObject):
         self.selected: list[str] = []
         self._plane_cache = (None, None)
         self._predict_cache: dict = {}
+        self._failed: set[str] = set()  # views whose refresh raised: logged once each
         self.views = {cls.title: cls(self) for cls in self.VIEWS}
         self.timer = QTimer(self, interval=FRAME_MS)
         self.timer.timeout.connect(self.tick)
@@ -796,7 +886,12 @@ class ViewHub(QObject):
             if view.heavy and not heavy_due and self.session.running:
                 continue
             view.dirty = False
-            view.refresh()
+            try:
+                view.refresh()
+            except Exception:  # one broken view must not freeze the others
+                if view.title not in self._failed:
+                    self._failed.add(view.title)
+                    log.exception("The %s view failed to refresh", view.title)
 
     # ---- the model on the GUI side (a copy: the trainer's own arrays are never touched) ----------------
     def _loaded_model(self):
