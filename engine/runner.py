@@ -40,6 +40,7 @@ class Progress:
     detail: Snapshot | None
     samples_per_second: float
     warnings: list[str]  # the trainer's new warnings
+    gradient_norms: list[tuple[float, dict[str, float]]]  # (position in epochs, parameter -> norm), at least one an epoch
 
 
 @dataclass
@@ -65,6 +66,7 @@ class Reporter:
         self._xs: list[float] = []
         self._losses: list[float] = []
         self._detail: Snapshot | None = None
+        self._norms: list[tuple[float, dict[str, float]]] = []
         self._samples = 0
         self._start = self._last_report = self._last_detail = self._last_poll = time.perf_counter()
 
@@ -98,13 +100,19 @@ class Reporter:
         return RunResult(mode, outcome.reason, message, list(outcome.notes))
 
     def _on_batch(self, snapshot: Snapshot) -> None:
-        self._xs.append(snapshot.epoch + snapshot.batch / snapshot.batches_per_epoch)
+        x = snapshot.epoch + snapshot.batch / snapshot.batches_per_epoch
+        self._xs.append(x)
         self._losses.append(snapshot.loss)
         self._samples += snapshot.samples
         if snapshot.parameters is not None:
             self._detail = snapshot
+        if snapshot.gradient_norms is not None:
+            self._norms.append((x, snapshot.gradient_norms))
         now = time.perf_counter()
-        if now - self._last_detail >= 1.0 / DETAIL_HZ:
+        # Detail at most DETAIL_HZ times a second, and on each epoch's last batch: the gradient
+        # curves then have a point per epoch however fast the epochs go.
+        last_of_epoch = snapshot.batch == snapshot.batches_per_epoch - 1
+        if now - self._last_detail >= 1.0 / DETAIL_HZ or last_of_epoch:
             self._last_detail = now
             self.trainer.detail_requested = True
         if now - self._last_poll >= POLL_S:
@@ -126,9 +134,9 @@ class Reporter:
         warnings, self._warnings_sent = t.warnings[self._warnings_sent:], len(t.warnings)
         self.send(Progress(
             t.epoch, t.batch, t.batches_per_epoch, self._xs, self._losses, tails, self._detail,
-            self._samples / elapsed if elapsed > 0 else 0.0, warnings,
+            self._samples / elapsed if elapsed > 0 else 0.0, warnings, self._norms,
         ))
-        self._xs, self._losses, self._detail = [], [], None
+        self._xs, self._losses, self._detail, self._norms = [], [], None, []
 
 
 # ---- the child process ------------------------------------------------------------------------

@@ -193,8 +193,6 @@ def test_the_gradient_axis_has_only_decade_ticks(qtbot, vanishing):
     assert len(values) >= 2 and all(float(v).is_integer() for v in values)
 
 
-@pytest.mark.xfail(reason="the runner sends the latest gradient norms at most 20 times a second, "
-                          "not one per epoch: engine/runner.py and editor/training/session.py must change")
 def test_the_gradients_have_a_point_for_every_epoch(vanishing):
     assert len(vanishing.session.grad_records) >= 60
 

@@ -181,17 +181,19 @@ class TrainingSession(QObject):
         """Where training is, in epochs (fractional)."""
         return self.epoch + (self.batch / self.batches_per_epoch if self.batches_per_epoch else 0.0)
 
+    def _record_gradients(self, x: float, norms: dict[str, float]) -> None:
+        """One point of the Gradients view: each node's gradient norm over all its parameters."""
+        per_node: dict[str, float] = {}
+        for name, norm in norms.items():
+            node = name.rsplit(".", 1)[0]
+            per_node[node] = per_node.get(node, 0.0) + norm * norm
+        self.grad_records.append((x, {k: math.sqrt(v) for k, v in per_node.items()}))
+        if len(self.grad_records) > 4 * HISTORY_POINTS:
+            self.grad_records = self.grad_records[::2]
+
     def _take_detail(self, detail: Snapshot, x: float) -> None:
         self.detail = detail
         self.detail_version += 1
-        if detail.gradient_norms:
-            per_node: dict[str, float] = {}
-            for name, norm in detail.gradient_norms.items():
-                node = name.rsplit(".", 1)[0]
-                per_node[node] = per_node.get(node, 0.0) + norm * norm
-            self.grad_records.append((x, {k: math.sqrt(v) for k, v in per_node.items()}))
-            if len(self.grad_records) > 4 * HISTORY_POINTS:
-                self.grad_records = self.grad_records[::2]
         if detail.parameters:
             for name, values in detail.parameters.items():
                 if not name.endswith(".weight"):
@@ -423,6 +425,8 @@ class TrainingSession(QObject):
             self.total_batches += len(p.batch_loss)
         for key, tail in p.history.items():
             self.history.setdefault(key, []).extend(tail)
+        for x, norms in p.gradient_norms:
+            self._record_gradients(x, norms)
         if p.detail is not None:
             self._take_detail(p.detail, p.batch_x[-1] if p.batch_x else self.position)
         if p.samples_per_second:
