@@ -58,17 +58,18 @@ def draw_activation(painter: QPainter, rect: QRectF, params: dict, colour: QColo
     painter.restore()
 
 
-def activation_icon(params: dict, background: QColor, size: int = 16) -> QIcon:
-    """A rounded square in the category's colour with the function's curve drawn on it in white."""
+def swatch(colour: QColor | str, size: int = 12, activation: dict | None = None) -> QIcon:
+    """A rounded square in ``colour``; given an ``activation``'s params, its curve drawn on it in white."""
     pixmap = QPixmap(size * 2, size * 2)
     pixmap.setDevicePixelRatio(2.0)
     pixmap.fill(Qt.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.Antialiasing)
     painter.setPen(Qt.NoPen)
-    painter.setBrush(background)
+    painter.setBrush(QColor(colour))
     painter.drawRoundedRect(QRectF(0.5, 0.5, size - 1, size - 1), 3, 3)
-    draw_activation(painter, QRectF(2.5, 2.5, size - 5, size - 5), params, QColor("#ffffff"),
-                    QColor(255, 255, 255, 90), width=1.4)
+    if activation is not None:
+        draw_activation(painter, QRectF(2.5, 2.5, size - 5, size - 5), activation, QColor("#ffffff"),
+                        QColor(255, 255, 255, 90), width=1.4)
     painter.end()
     return QIcon(pixmap)

@@ -4,13 +4,12 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from engine.nodes import CATEGORIES, PaletteEntry, palette_entries
 
 from . import style
-from .glyphs import activation_icon
+from .glyphs import swatch
 
 PALETTE_MIME = "application/x-neurocanvas-palette-entry"
 ENTRY_ROLE = Qt.UserRole + 1
@@ -33,19 +32,6 @@ def decode_entry(mime: QMimeData) -> tuple[str, dict] | None:
         return str(data["type"]), dict(data["params"])
     except (ValueError, KeyError, TypeError):
         return None
-
-
-def swatch(colour: QColor, size: int = 12) -> QIcon:
-    pixmap = QPixmap(size * 2, size * 2)
-    pixmap.setDevicePixelRatio(2.0)
-    pixmap.fill(Qt.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.Antialiasing)
-    painter.setPen(Qt.NoPen)
-    painter.setBrush(colour)
-    painter.drawRoundedRect(1, 1, size - 2, size - 2, 3, 3)
-    painter.end()
-    return QIcon(pixmap)
 
 
 class _EntryTree(QTreeWidget):
@@ -94,7 +80,8 @@ class PalettePanel(QWidget):
             item.setData(0, ENTRY_ROLE, entry)
             item.setSizeHint(0, QSize(0, ROW_HEIGHT))
             colour = style.category_colour(entry.category)
-            item.setIcon(0, activation_icon(entry.params, colour, ICON_SIZE) if entry.type == "Activation" else swatch(colour, 13))
+            activation = entry.params if entry.type == "Activation" else None
+            item.setIcon(0, swatch(colour, ICON_SIZE if activation else 13, activation))
             tip = f"<b>{entry.label}</b><br>{entry.help}"
             if entry.formula:
                 tip += f"<br><code>{entry.formula}</code>"

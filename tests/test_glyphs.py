@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
-from editor.glyphs import activation_icon
+from editor.glyphs import swatch
 from engine import PROJECTS
 from engine.nodes import activations
 from engine.nodes.activations import curve
@@ -43,7 +43,7 @@ def image_of(paint, size=(64, 64)) -> QImage:
 
 
 def test_every_activation_has_its_own_palette_icon(qtbot):
-    icons = {f: activation_icon({"function": f}, QColor("#e08a2e")).pixmap(32, 32).toImage()
+    icons = {f: swatch(QColor("#e08a2e"), 16, {"function": f}).pixmap(32, 32).toImage()
              for f in ("identity", "step", "sigmoid", "tanh", "relu", "elu")}
     distinct = {bytes(image.constBits()) for image in icons.values()}
     assert len(distinct) == len(icons)

@@ -17,10 +17,10 @@ import numpy as np
 from PySide6.QtCore import (
     QItemSelectionModel, QObject, QPersistentModelIndex, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal,
 )
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QBoxLayout, QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-    QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QSizePolicy,
+    QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QScrollArea,
     QSlider, QSpinBox, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -30,6 +30,7 @@ from engine.datasets import (
 from engine.errors import DatasetError
 
 from .. import style
+from ..glyphs import swatch
 from ..training import colors
 from . import specs
 from .commands import use_dataset
@@ -88,12 +89,6 @@ def size_text(ds: Dataset) -> str:
 @lru_cache(maxsize=None)
 def _builtin(name: str) -> Dataset:
     return load_builtin(name)
-
-
-def _swatch(colour: str, size: int = 12) -> QIcon:
-    pixmap = QPixmap(size, size)
-    pixmap.fill(QColor(colour))
-    return QIcon(pixmap)
 
 
 def digit_pixmap(pixels: np.ndarray, scale: int = 4) -> QPixmap:
@@ -608,7 +603,7 @@ class DrawPage(QWidget):
         for k in range(MAX_DRAW_CLASSES):
             button = QToolButton()
             button.setText(str(k))
-            button.setIcon(_swatch(colors.CLASS_COLOURS[k]))
+            button.setIcon(swatch(colors.CLASS_COLOURS[k]))
             button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
             button.setCheckable(True)
             button.setToolTip(f"Add points of class {k}")

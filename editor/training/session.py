@@ -25,7 +25,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTime
 from engine.errors import NeuroCanvasError
 from engine.model import Model
 from engine.runner import Progress, RunResult, TrainingProcess
-from engine.trainer import Snapshot, Trainer, parse_training
+from engine.trainer import Snapshot, Trainer
 from engine.validation import ERROR, validate
 
 # Settings the running trainer reads afresh at every batch or epoch: written straight into it.

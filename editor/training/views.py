@@ -665,7 +665,7 @@ class OutputView(View):
         getattr(self, f"_draw_{mode}")()
 
     def _draw_plane(self) -> None:
-        s, info = self.session, self.session.info
+        info = self.session.info
         grid = self.hub.plane()
         if grid is None:
             return
