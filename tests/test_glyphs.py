@@ -42,10 +42,15 @@ def image_of(paint, size=(64, 64)) -> QImage:
     return image
 
 
+def _pixels(image: QImage) -> bytes:
+    """The image's pixels, copied while the image is alive (constBits() of a temporary dangles)."""
+    return bytes(image.constBits()[: image.sizeInBytes()])
+
+
 def test_every_activation_has_its_own_palette_icon(qtbot):
     icons = {f: swatch(QColor("#e08a2e"), 16, {"function": f}).pixmap(32, 32).toImage()
              for f in ("identity", "step", "sigmoid", "tanh", "relu", "elu")}
-    distinct = {bytes(image.constBits()) for image in icons.values()}
+    distinct = {_pixels(image) for image in icons.values()}
     assert len(distinct) == len(icons)
 
 
@@ -56,8 +61,8 @@ def test_an_activation_node_draws_its_curve_and_follows_its_setting(qtbot, tmp_p
 
     def drawing() -> bytes:
         rect = item.boundingRect()
-        return bytes(image_of(lambda p: (p.translate(-rect.topLeft()), item.paint(p, QStyleOptionGraphicsItem(), None)),
-                              (int(rect.width()) + 1, int(rect.height()) + 1)).constBits())
+        return _pixels(image_of(lambda p: (p.translate(-rect.topLeft()), item.paint(p, QStyleOptionGraphicsItem(), None)),
+                                (int(rect.width()) + 1, int(rect.height()) + 1)))
 
     window.document.set_param("act", "function", "leaky_relu")
     gentle = drawing()
