@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         sides = [d[n] for n in ("palette", "inspector") if n in d]
         self.resizeDocks(sides, [max(210, width * 13 // 100), max(300, width * 22 // 100)][: len(sides)], Qt.Horizontal)
         if "training" in d:
-            self.resizeDocks([d["inspector"], d["training"]], [height * 32 // 100, height * 68 // 100], Qt.Vertical)
+            self.resizeDocks([d["inspector"], d["training"]], [height * 42 // 100, height * 58 // 100], Qt.Vertical)
         bottom = [d[n] for n in ("problems", "loss", "output") if n in d]
         shares = [16, 50, 34] if len(bottom) == 3 else [100 // len(bottom)] * len(bottom)
         self.resizeDocks(bottom, [width * s // 100 for s in shares], Qt.Horizontal)
