@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -583,19 +583,22 @@ def _read_text(path: Path) -> str:
 
 def _parse_rows(text: str, file: str) -> tuple[list[list[str]], list[int]]:
     """The non-blank rows, stripped, and the 1-based line each one starts on."""
-    delimiter = sniff_delimiter(text)
+    parsed = list(csv_rows(text, sniff_delimiter(text), file))
+    return [cells for cells, _ in parsed], [line for _, line in parsed]
+
+
+def csv_rows(text: str, delimiter: str, file: str) -> Iterator[tuple[list[str], int]]:
+    """Each non-blank row's cleaned cells and the 1-based line it starts on, read lazily
+    (the editor's preview stops after its first rows)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, lines = [], []
     line = 1
     try:
         for row in reader:
             if len(row) > 1 or (row and row[0].strip()):
-                rows.append(clean_cells(row, delimiter))
-                lines.append(line)
+                yield clean_cells(row, delimiter), line
             line = reader.line_num + 1
     except csv.Error as exc:
         raise DatasetError(f"{file}, line {reader.line_num}: {exc}") from None
-    return rows, lines
 
 
 def sniff_delimiter(text: str) -> str:

@@ -5,12 +5,10 @@ at most ``PREVIEW_BYTES`` and ``PREVIEW_ROWS`` to fill the preview table and the
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.datasets import (MAX_COLUMNS, MISSING_MARKERS, clean_cells, encode_classes, guess_task,
+from engine.datasets import (MAX_COLUMNS, MISSING_MARKERS, DatasetError, csv_rows, encode_classes, guess_task,
                              looks_like_header, parse_number, sniff_delimiter)
 
 PREVIEW_ROWS = 200
@@ -69,23 +67,19 @@ def read_preview(path: str | Path) -> CsvPreview:
                                f"{PREVIEW_BYTES // (1024 * 1024)} MB; too many columns for NeuroCanvas")
         raise PreviewError(f"{path.name}: the file is empty")
     delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
     lines: list[int] = []
-    line = 1
     try:
-        for row in reader:
-            if len(row) > 1 or (row and row[0].strip()):
-                rows.append(clean_cells(row, delimiter))
-                lines.append(line)
-                if len(rows) == 1 and len(row) > MAX_COLUMNS:
-                    raise PreviewError(f"{path.name}, line 1: {len(row)} columns; "
-                                       f"NeuroCanvas reads at most {MAX_COLUMNS}")
-                if len(rows) > PREVIEW_ROWS:
-                    break
-            line = reader.line_num + 1
-    except csv.Error as e:
-        raise PreviewError(f"{path.name}, line {reader.line_num}: {e}") from None
+        for cells, line in csv_rows(text, delimiter, path.name):
+            rows.append(cells)
+            lines.append(line)
+            if len(rows) == 1 and len(cells) > MAX_COLUMNS:
+                raise PreviewError(f"{path.name}, line 1: {len(cells)} columns; "
+                                   f"NeuroCanvas reads at most {MAX_COLUMNS}")
+            if len(rows) > PREVIEW_ROWS:
+                break
+    except DatasetError as e:
+        raise PreviewError(str(e)) from None
     if not rows:
         raise PreviewError(f"{path.name}: the file is empty")
     truncated = len(rows) > PREVIEW_ROWS or partial
