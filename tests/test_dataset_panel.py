@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-import shutil
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRect, Qt
@@ -20,10 +19,7 @@ MISMATCH = "3 classes: the last Dense 'out' has 1 unit — make it 3 units and u
 
 @pytest.fixture
 def window(qtbot, tmp_path, answers):
-    w = open_window(qtbot, tmp_path)
-    project = tmp_path / "xor.ncproj"
-    shutil.copy(XOR, project)
-    assert w.open_path(project)
+    w = open_window(qtbot, tmp_path, XOR)
     w.docks["dataset"].raise_()
     yield w
     w.document.undo_stack.resetClean()  # close without the save prompt

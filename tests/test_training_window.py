@@ -1,8 +1,6 @@
 """Training through the real main window: the panel's buttons, the worker thread, the views, files."""
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -21,10 +19,7 @@ LONG = 100_000  # epochs: a run that only stops when asked
 
 @pytest.fixture
 def window(qtbot, tmp_path, answers):
-    w = open_window(qtbot, tmp_path)
-    path = tmp_path / "xor.ncproj"
-    shutil.copy(XOR, path)
-    assert w.open_path(path)
+    w = open_window(qtbot, tmp_path, XOR)
     yield w
     w.training.session.shutdown()
 
