@@ -109,12 +109,13 @@ class Reporter:
         if snapshot.gradient_norms is not None:
             self._norms.append((x, snapshot.gradient_norms))
         now = time.perf_counter()
-        # Detail at most DETAIL_HZ times a second, and on each epoch's last batch: the gradient
-        # curves then have a point per epoch however fast the epochs go.
-        last_of_epoch = snapshot.batch == snapshot.batches_per_epoch - 1
-        if now - self._last_detail >= 1.0 / DETAIL_HZ or last_of_epoch:
+        if now - self._last_detail >= 1.0 / DETAIL_HZ:
             self._last_detail = now
             self.trainer.detail_requested = True
+        # Gradient norms also on each epoch's last batch: the gradient curves then have a point per
+        # epoch however fast the epochs go, without copying parameters and activations each time.
+        if snapshot.batch == snapshot.batches_per_epoch - 1:
+            self.trainer.norms_requested = True
         if now - self._last_poll >= POLL_S:
             self._last_poll = now
             self.poll(self.trainer)

@@ -108,7 +108,8 @@ class Trainer:
         self.history: dict[str, list] = {k: list(v) for k, v in (history or {}).items()}
         self.batch_losses: list[float] = []
         self.stop_requested = False
-        self.detail_requested = False
+        self.detail_requested = False  # the next batch's snapshot carries parameters, activations and gradient norms
+        self.norms_requested = False  # the next batch's snapshot carries the gradient norms (cheap: a float each)
         self.warnings: list[str] = []  # advice found while training, oldest first
         self._untrained_loss: float | None = None  # the first batch's loss, if this trainer started at epoch 0
         self._warned_rate: float | None = None  # the learning rate the last rising-loss warning named
@@ -205,16 +206,16 @@ class Trainer:
         settings = self.settings
         if settings["l1"] or settings["l2"]:
             model.penalty(settings["l1"], settings["l2"])
-        want_detail = self.detail_requested
-        norms = {k: float(np.linalg.norm(g)) for k, g in model.gradients.items()} if want_detail else None
+        want_detail, want_norms = self.detail_requested, self.detail_requested or self.norms_requested
+        norms = {k: float(np.linalg.norm(g)) for k, g in model.gradients.items()} if want_norms else None
         self.optimizer.step(model.parameters, model.gradients)
         self.batch += 1
         self._running.add(loss, out, yb)
         self.batch_losses.append(loss)
-        snapshot = Snapshot(self.epoch, self.batch, self._batches_per_epoch, loss, len(xb))
+        snapshot = Snapshot(self.epoch, self.batch, self._batches_per_epoch, loss, len(xb), gradient_norms=norms)
+        self.norms_requested = False
         if want_detail:
             self.detail_requested = False
-            snapshot.gradient_norms = norms
             snapshot.parameters = model.copy_parameters()
             model.forward(self.probe)
             snapshot.activations = {k: v.copy() for k, v in model.values.items()}

@@ -215,8 +215,7 @@ class TrainingPanel(QWidget):
         session.state_changed.connect(self.refresh_state)
         session.progressed.connect(self.refresh_counters)
         session.settings_changed.connect(self.refresh_settings)
-        session.diverged.connect(self._refresh_banner)
-        session.warned.connect(self._refresh_banner)
+        session.warned.connect(self._refresh_banner)  # mid-run; a divergence ends the run, and refresh_state shows it
         session.notice.connect(self.show_notice)
         session.cleared.connect(self.banner.hide)
         self.document.dataset_changed.connect(self.refresh_settings)

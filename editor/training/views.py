@@ -152,7 +152,7 @@ class LossView(View):
         self.log_box.toggled.connect(self._log_toggled)
         self.header.addWidget(self.log_box)
         # No grids on the live plots: a pyqtgraph grid belongs to the axes, which then repaint over the
-        # whole plot at every frame (31 ms a frame for this view with grids, 10 without).
+        # whole plot at every frame (measured: 24 ms to paint this view with grids, 2.5 ms without).
         self.loss_plot = self.add_plot(0, 0, "Loss")
         self.loss_plot.getAxis("left").enableAutoSIPrefix(False)
         self.batch_curve = self.loss_plot.plot(pen=pg.mkPen(BATCH_COLOUR, width=1))
