@@ -51,8 +51,8 @@ class ProblemsPanel(QWidget):
         t = style.theme()
         self.list.setVisible(bool(problems))
         self.next_steps.setVisible(not problems)
-        self.next_steps.setStyleSheet(f"color: {t.muted_text.name()};")
         if not problems:
+            self.next_steps.setStyleSheet(f"color: {t.muted_text.name()};")
             self.summary.setText(f"<span style='color:{t.accept.name()}'>✔ No problems: the network is ready to train.</span>")
         else:
             parts = [f"{errors} error{'s' if errors != 1 else ''}"] if errors else []

@@ -163,9 +163,10 @@ class GraphView(QGraphicsView):
     # ---- background -----------------------------------------------------------------------------
     def show_empty_hint(self, empty: bool) -> None:
         """Say how to begin while the graph has no nodes (in the theme's muted colour)."""
-        self.empty_hint.setStyleSheet(f"color: {style.theme().muted_text.name()};")
+        if empty:  # called after every edit: restyle only what will show
+            self.empty_hint.setStyleSheet(f"color: {style.theme().muted_text.name()};")
+            self._place_empty_hint()
         self.empty_hint.setVisible(empty)
-        self._place_empty_hint()
 
     def _place_empty_hint(self) -> None:
         area = self.viewport().rect()
