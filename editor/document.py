@@ -1,8 +1,13 @@
 """The open project: its undo stack, file path and modified state, and every edit as a command.
 
 orange-canvas-core's document layer: the window and the canvas ask the document for an
-edit; the document turns it into a QUndoCommand that calls the engine graph. It also
-validates the graph (debounced) after each change and reports the problems.
+edit; the document turns it into a QUndoCommand that calls the engine graph.
+
+After each change of the graph's structure (not a move) the document validates it once
+(debounced) and, when it has no errors, compiles it once: ``analysis`` (problems, shapes, order)
+and ``model`` (the compiled network with the seeded initial parameters) are shared by the canvas,
+the training session, the views and the Predict panel, which clone the model instead of compiling
+their own.
 """
 from __future__ import annotations
 
@@ -14,8 +19,9 @@ from PySide6.QtGui import QUndoStack
 
 from engine.errors import GraphError, NeuroCanvasError
 from engine.graph import Edge, Graph
+from engine.model import Model
 from engine.project import Project, load_project, new_project, project_to_dict, save_project
-from engine.validation import infer_widths, validate
+from engine.validation import Analysis
 
 from . import commands, layout
 from .data.specs import rebased
@@ -30,7 +36,8 @@ class Document(QObject):
     graph_changed = Signal()  # after every edit of the graph
     dataset_changed = Signal()  # project.dataset was replaced (set_dataset: an edit or its undo)
     refused = Signal(str)  # an edit the engine refused, with its reason
-    validated = Signal(list, dict)  # problems, inferred output widths
+    validated = Signal(object)  # the new Analysis (problems, shapes, order)
+    compiled = Signal()  # a new ``model`` (or None): the structure, the dataset, the seed or the dtype changed
     about_to_save = Signal()  # connected slots put state held elsewhere (training) into the project
 
     def __init__(self, project=None, parent=None) -> None:
@@ -41,8 +48,10 @@ class Document(QObject):
         self._validation_timer.timeout.connect(self.validate_now)
         self.project = None
         self.dataset = None
-        self.problems: list = []
-        self.widths: dict[str, int] = {}
+        self.analysis = Analysis()
+        self.model: Model | None = None  # the compiled graph, fresh seeded parameters: clone it, never train it
+        self.compile_error = ""  # why there is no model although the graph has no errors
+        self.dataset_error = ""  # why the project's dataset did not load
         self.last_refusal = ""
         self.replace(project if project is not None else new_project())
 
@@ -59,17 +68,22 @@ class Document(QObject):
     def modified(self) -> bool:
         return not self.undo_stack.isClean()
 
+    @property
+    def problems(self) -> list:
+        return self.analysis.problems
+
     def replace(self, project: Project) -> None:
         """Show ``project`` with a fresh, clean undo stack."""
         if self.project is not None:
-            self.graph.events.changed.unsub(self._graph_changed)
+            self._subscribe(self.graph, False)
         self.undo_stack.clear()
         self.project = project
-        self.graph.events.changed.sub(self._graph_changed)
+        self._subscribe(self.graph, True)
         self.dataset = self._load_dataset()
-        self.project_replaced.emit()
+        self._analyze()
+        self.project_replaced.emit()  # the session and the views take the new project and its model
         self.modified_changed.emit(False)
-        self.validate_now()
+        self.validated.emit(self.analysis)
 
     def new(self) -> None:
         self.replace(new_project())
@@ -97,10 +111,13 @@ class Document(QObject):
         return project_to_dict(self.project)
 
     def _load_dataset(self):
-        """The project's dataset, so validation can check the graph fits it; None if it cannot load."""
+        """The project's dataset, so validation can check the graph fits it; None (and the reason in
+        ``dataset_error``) if it cannot load."""
+        self.dataset_error = ""
         try:
             return self.project.load_data()
-        except (NeuroCanvasError, OSError):
+        except (NeuroCanvasError, OSError) as e:
+            self.dataset_error = str(e)
             return None
 
     def set_dataset(self, spec: dict, dataset=None) -> None:
@@ -108,23 +125,55 @@ class Document(QObject):
 
         Called by the dataset panel's undo command; not an undo step by itself."""
         self.project.dataset = spec
+        self.dataset_error = ""
         self.dataset = dataset if dataset is not None else self._load_dataset()
         self.dataset_changed.emit()
         self.validate_now()
 
-    # ---- validation --------------------------------------------------------------
+    # ---- validation and compilation ---------------------------------------------------
     def _clean_changed(self, clean: bool) -> None:
         self.modified_changed.emit(not clean)
 
-    def _graph_changed(self) -> None:
+    def _subscribe(self, graph: Graph, on: bool) -> None:
+        events = graph.events
+        structural = (events.node_added, events.node_removed, events.edge_added, events.edge_removed,
+                      events.param_changed, events.node_renamed)
+        for event in structural:
+            (event.sub if on else event.unsub)(self._structure_changed)
+        (events.changed.sub if on else events.changed.unsub)(self.graph_changed.emit)
+
+    def _structure_changed(self, *_) -> None:
         self._validation_timer.start()
-        self.graph_changed.emit()
 
     def validate_now(self) -> None:
+        """Validate the graph against the dataset and compile it, once (the debounced edits' end)."""
+        self._analyze()
+        self.validated.emit(self.analysis)
+        self.compiled.emit()
+
+    def flush(self) -> None:
+        """Validate and compile now if an edit is waiting for it (its debounce has not run out)."""
+        if self._validation_timer.isActive():
+            self.validate_now()
+
+    def recompile(self) -> None:
+        """Compile again with the training settings' dtype and seed, which set the initial parameters."""
+        self._compile()
+        self.compiled.emit()
+
+    def _analyze(self) -> None:
         self._validation_timer.stop()
-        self.problems = validate(self.graph, self.dataset)
-        self.widths = infer_widths(self.graph)
-        self.validated.emit(self.problems, self.widths)
+        self.analysis = Analysis.of(self.graph, self.dataset)
+        self._compile()
+
+    def _compile(self) -> None:
+        self.model, self.compile_error = None, ""
+        if not self.analysis.errors and self.dataset is not None:
+            training = self.project.training
+            try:
+                self.model = Model(self.graph, training["dtype"], training["seed"], self.dataset, self.analysis)
+            except (NeuroCanvasError, ValueError) as e:
+                self.compile_error = str(e)
 
     # ---- edits -------------------------------------------------------------------
     def push(self, command: commands.GraphCommand) -> bool:

@@ -6,6 +6,8 @@ edits the project's name and description.
 """
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QSpinBox,
@@ -13,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.graph import Node
-from engine.nodes import palette_entries
+from engine.nodes import format_shape, palette_entries
 from engine.params import ParamSpec
 
 from . import style
@@ -36,6 +38,13 @@ def _muted(text: str = "") -> QLabel:
     label = QLabel(text, wordWrap=True)
     label.setStyleSheet(f"color: {style.theme().muted_text.name()};")
     return label
+
+
+def parse_shape(text: str) -> list | str:
+    """"1, 8, 8", "1×8×8" or "1 8 8" as [1, 8, 8]; text that is not whole numbers is passed on for the
+    engine to refuse with its message."""
+    parts = [p for p in re.split(r"[\s,×x*]+", text.strip()) if p]
+    return [int(p) for p in parts] if all(p.isdigit() for p in parts) else text
 
 
 class ParamField:
@@ -62,6 +71,9 @@ class ParamField:
             for choice in spec.choices:
                 widget.addItem(labels.get((node_type, choice), choice.replace("_", " ")), choice)
             widget.activated.connect(lambda i: on_edit(name, widget.itemData(i)))
+        elif spec.kind == "shape":
+            widget = QLineEdit(placeholderText="e.g. 1, 8, 8" if 3 in spec.lengths else "")
+            widget.editingFinished.connect(lambda: on_edit(name, parse_shape(widget.text())))
         else:
             widget = QLineEdit()
             widget.editingFinished.connect(lambda: on_edit(name, widget.text()))
@@ -77,6 +89,8 @@ class ParamField:
             w.setChecked(value)
         elif isinstance(w, QComboBox):
             w.setCurrentIndex(w.findData(value))
+        elif self.spec.kind == "shape":
+            w.setText(", ".join(str(n) for n in value))
         else:
             w.setText(value)
         w.blockSignals(False)
@@ -173,14 +187,14 @@ class InspectorPanel(QWidget):
         while self.form.rowCount() > 1:
             self.form.removeRow(1)
         self.fields = [
-            ParamField(name, spec, node.type, self._edit, self._labels) for name, spec in node.spec.params.items()
+            ParamField(name, spec, node.type, self._edit, self._labels) for name, spec in node.kind.params.items()
         ]
         for field in self.fields:
             label = field.spec.label or field.name.replace("_", " ").capitalize()
             self.form.addRow(label, field.widget)
-        colour = style.category_colour(node.spec.category).name()
-        self.node_title.setText(f"<span style='font-size:13pt; font-weight:600; color:{colour}'>{node.spec.name}</span>")
-        self.node_help.setText(node.spec.help)
+        colour = style.category_colour(node.kind.category).name()
+        self.node_title.setText(f"<span style='font-size:13pt; font-weight:600; color:{colour}'>{node.kind.name}</span>")
+        self.node_help.setText(node.kind.help)
         self.stack.setCurrentWidget(self.node_page)
         self.refresh()
 
@@ -201,11 +215,13 @@ class InspectorPanel(QWidget):
         self.node_info.setText(self._node_summary())
 
     def _node_summary(self) -> str:
-        width = self.document.widths.get(self.node.id)
+        shape = self.document.analysis.shapes.get(self.node.id)
         problems = [p.message for p in self.document.problems if p.node == self.node.id]
         lines = []
-        if width is not None and self.node.output_ports:
-            lines.append(f"Output: {width} value{'s' if width != 1 else ''} per sample")
+        if shape is not None and self.node.output_ports:
+            what = (f"{shape[0]} value{'s' if shape[0] != 1 else ''}" if len(shape) == 1
+                    else f"an image of {format_shape(shape)} (channels × height × width)")
+            lines.append(f"Output: {what} per sample")
         lines += [f"⚠ {m}" for m in problems]
         return "\n".join(lines)
 

@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
         doc.info_changed.connect(self._update_title)
         doc.refused.connect(self.show_refusal)
         doc.validated.connect(self.scene.show_analysis)
-        doc.validated.connect(self.problems.show_problems)
+        doc.validated.connect(lambda analysis: self.problems.show_problems(analysis.problems))
         self.scene.connection_requested.connect(doc.connect)
         self.scene.nodes_moved.connect(doc.move)
         self.scene.wire_refused.connect(self.show_refusal)
@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
     def _project_replaced(self) -> None:
         self._graph_changed()
         self.scene.set_graph(self.document.graph)
-        self.scene.show_analysis(self.document.problems, self.document.widths)
+        self.scene.show_analysis(self.document.analysis)
         self.problems.show_problems(self.document.problems)
         self.setWindowModified(self.document.modified)
         self._update_title()
@@ -320,8 +320,9 @@ class MainWindow(QMainWindow):
             menu.addAction("Delete Wire", lambda: self.document.disconnect([edge]))
         else:
             add_menu = menu.addMenu("Add Node Here")
-            groups = {c: add_menu.addMenu(c.capitalize()) for c in CATEGORIES}
-            for entry in palette_entries():
+            entries = palette_entries()
+            groups = {c: add_menu.addMenu(c.capitalize()) for c in CATEGORIES if any(e.category == c for e in entries)}
+            for entry in entries:
                 groups[entry.category].addAction(
                     entry.label, lambda e=entry: self._add_and_select(e.type, dict(e.params), scene_pos)
                 )

@@ -6,7 +6,7 @@ import json
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from engine.nodes import CATEGORIES, PaletteEntry, palette_entries
+from engine.nodes import CATEGORIES, PaletteEntry, node_type, palette_entries
 
 from . import style
 from .glyphs import swatch
@@ -67,7 +67,8 @@ class PalettePanel(QWidget):
     def populate(self) -> None:
         self.tree.clear()
         groups = {}
-        for category in CATEGORIES:
+        entries = palette_entries()
+        for category in [c for c in CATEGORIES if any(e.category == c for e in entries)]:
             group = QTreeWidgetItem(self.tree, [category.capitalize()])
             group.setFlags(Qt.ItemIsEnabled)
             group.setSizeHint(0, QSize(0, ROW_HEIGHT))
@@ -75,12 +76,12 @@ class PalettePanel(QWidget):
             font.setBold(True)
             group.setFont(0, font)
             groups[category] = group
-        for entry in palette_entries():
+        for entry in entries:
             item = QTreeWidgetItem(groups[entry.category], [entry.label])
             item.setData(0, ENTRY_ROLE, entry)
             item.setSizeHint(0, QSize(0, ROW_HEIGHT))
             colour = style.category_colour(entry.category)
-            activation = entry.params if entry.type == "Activation" else None
+            activation = entry.params if node_type(entry.type).activation(entry.params) else None
             item.setIcon(0, swatch(colour, ICON_SIZE if activation else 13, activation))
             tip = f"<b>{entry.label}</b><br>{entry.help}"
             if entry.formula:

@@ -14,7 +14,6 @@ second, and only while it is visible.
 """
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 from engine.datasets import parse_number
 from engine.errors import NeuroCanvasError
 from engine.export import Network, Predictor
-from engine.trainer import Trainer
+from engine.trainer import parse_training
 
 from . import style
 from .training import colors
@@ -52,23 +51,23 @@ def percent(p: float) -> str:
     return f"{p * 100:.1f} %"
 
 class _EditorPredictor(Predictor):
-    """``Predictor`` for a project as the editor holds it: parameters that fit are used, the
+    """``Predictor`` over a clone of the document's compiled model: parameters that fit are used, the
     rest (and all of an untrained project's) are the seeded initial values."""
 
-    def __init__(self, project, dataset) -> None:  # noqa: super().__init__ requires a trained project
-        trainer = Trainer(project.graph, dataset, project.training, project.parameters, None, project.epoch,
-                          strict=False)
-        self.network = Network(project, dataset, trainer)
+    def __init__(self, project, dataset, model) -> None:  # noqa: super().__init__ requires a trained project
+        self.network = Network(project, dataset, model, parse_training(project.training))
+        self.load(project.parameters)
 
     def load(self, parameters: dict[str, np.ndarray]) -> None:
         self.network.model.load_parameters(parameters, strict=False)
 
 
-def _held_out(project, dataset) -> tuple[str, np.ndarray, np.ndarray]:
+def _held_out(network: Network) -> tuple[str, np.ndarray, np.ndarray]:
     """("validation" or "training", raw feature rows, targets): the rows training holds out,
-    split exactly as the trainer splits them (computed in float64, then un-standardized)."""
-    split = Trainer(project.graph, dataset, {**project.training, "dtype": "float64"}, strict=False)
-    kind, x, y = ("validation", split.x_val, split.y_val) if len(split.x_val) else ("training", split.x_train, split.y_train)
+    split exactly as the trainer splits them (in float64, then un-standardized)."""
+    x_train, y_train, x_val, y_val = network.split()
+    kind, x, y = ("validation", x_val, y_val) if len(x_val) else ("training", x_train, y_train)
+    dataset = network.dataset
     if dataset.mean is not None:
         x = x * dataset.std + dataset.mean
     return kind, np.asarray(x, dtype=np.float64), np.asarray(y)
@@ -396,8 +395,7 @@ class PredictPanel(QWidget):
         self._rebuild_timer.timeout.connect(self._refresh_if_visible)
 
         document.project_replaced.connect(self._structure_changed)
-        document.dataset_changed.connect(self._structure_changed)
-        document.validated.connect(lambda *_: self._structure_changed())
+        document.compiled.connect(self._structure_changed)
         if session is not None:
             session.progressed.connect(self._progressed)
             session.cleared.connect(self._structure_changed)
@@ -627,13 +625,10 @@ class PredictPanel(QWidget):
         super().showEvent(event)
         self.visibility_changed(True)
 
-    def _structure_key(self) -> str:
-        project = self.document.project
-        graph = project.graph.to_dict()
-        for node in graph.get("nodes", []):
-            node.pop("position", None)
-        training = {k: project.training.get(k) for k in ("validation_split", "seed", "dtype", "shuffle", "batch_size")}
-        return json.dumps([graph, project.dataset, training, id(self.document.dataset)], sort_keys=True, default=str)
+    def _structure_key(self) -> tuple:
+        """What the predictor is made of: the compiled model, and the settings that split the rows."""
+        training = self.document.project.training
+        return self.document.model, training["validation_split"], training["seed"]  # the model itself: ids get reused
 
     def _rebuild(self) -> None:
         self._stale = False
@@ -642,15 +637,13 @@ class PredictPanel(QWidget):
             return
         self._key = key
         self.predictor, self._parameters_seen = None, None
-        project, dataset = self.document.project, self.document.dataset
-        try:
-            if dataset is None:
-                dataset = project.load_data()
-            predictor = _EditorPredictor(project, dataset)
-            kind, samples, targets = _held_out(project, dataset)
-        except (NeuroCanvasError, OSError, ValueError) as e:
-            self.reason = self._reason_text(str(e))
+        document = self.document
+        if document.model is None:
+            errors = document.analysis.errors
+            self.reason = self._reason_text(errors[0].message if errors else document.dataset_error or document.compile_error)
             return
+        predictor = _EditorPredictor(document.project, document.dataset, document.model.clone())
+        kind, samples, targets = _held_out(predictor.network)
         self.reason = ""
         self.predictor = predictor
         names = predictor.feature_names
@@ -779,7 +772,7 @@ class PredictPanel(QWidget):
                 continue
             node = network.node(node_id)
             labels, note = None, ""
-            if node.type == "Input":
+            if node.kind.role == "input":
                 labels = list(ds.feature_names) if len(ds.feature_names) == values[node_id].shape[1] else None
                 note = "standardized as in training" if network.standardized else ""
             if node_id == network.output_id:
@@ -790,14 +783,14 @@ class PredictPanel(QWidget):
                     labels = list(ds.target_names)
             nodes.append({
                 "id": node_id, "type": self._type_text(node), "values": np.asarray(values[node_id][0], dtype=float),
-                "labels": labels, "note": note, "category": node.spec.category,
+                "labels": labels, "note": note, "category": node.kind.category,
             })
         self.forward.show_nodes(nodes)
 
     @staticmethod
     def _type_text(node) -> str:
-        function = node.params.get("function")
-        return f"{node.type} ({function})" if node.type == "Activation" and function else node.type
+        function = node.kind.activation(node.params)
+        return f"{node.type} ({function})" if function else node.type
 
 
 def install_predict(window):

@@ -11,7 +11,7 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QGraphicsItem
 
-from engine.validation import infer_widths, validate
+from engine.validation import Analysis
 
 from . import style
 from .canvas import GraphScene
@@ -21,7 +21,7 @@ MARGIN = 32.0
 
 
 def render_project(project, path: str | Path, scale: float = 2.0) -> QSize:
-    """Draw ``project``'s graph, with widths and problems marked, to ``path`` (.png or .svg).
+    """Draw ``project``'s graph, with shapes and problems marked, to ``path`` (.png or .svg).
 
     PNGs are drawn at ``scale`` pixels per canvas unit (2 suits slides and high-DPI screens).
     Returns the size written: pixels for PNG, canvas units for SVG.
@@ -32,7 +32,7 @@ def render_project(project, path: str | Path, scale: float = 2.0) -> QSize:
         raise ValueError(f"{path.name}: choose a .png or .svg file name")
     scene = GraphScene()
     scene.set_graph(project.graph)
-    scene.show_analysis(validate(project.graph), infer_widths(project.graph))
+    scene.show_analysis(Analysis.of(project.graph))
     for item in scene.items():
         item.setCacheMode(QGraphicsItem.NoCache)  # draw vectors, not cached pixmaps
     source = scene.itemsBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)

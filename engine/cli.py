@@ -10,12 +10,11 @@ import sys
 import time
 from pathlib import Path
 
-import networkx as nx
-
 from .errors import NeuroCanvasError
 from .project import Project, load_project, save_project
 from .trainer import Outcome, Trainer
-from .validation import has_errors, infer_widths, validate
+from .nodes import format_shape
+from .validation import Analysis, has_errors, validate
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -97,27 +96,23 @@ def cmd_validate(args) -> int:
 def cmd_info(args) -> int:
     project, dataset = _load(args.project)
     graph = project.graph
-    widths = infer_widths(graph)
+    analysis = Analysis.of(graph, dataset)
+    shapes = analysis.shapes
     print(f"{project.name} ({args.project})")
     if project.description:
         print(f"  {project.description}")
     print(f"dataset: {dataset.summary()}")
     print("nodes in order:")
     total = 0
-    try:
-        order = list(nx.topological_sort(graph.to_networkx()))
-    except nx.NetworkXUnfeasible:
-        order = list(graph.nodes)
-    for node_id in order:
+    for node_id in analysis.order or list(graph.nodes):
         node = graph.nodes[node_id]
         sources = [graph.edge_into_port(node_id, p) for p in node.input_ports]
-        in_widths = [widths.get(e.src) if e else None for e in sources]
-        count = node.spec.parameter_count(node.params, in_widths) if None not in in_widths else 0
+        in_shapes = [shapes.get(e.src) if e else None for e in sources]
+        count = node.kind.parameter_count(node.params, in_shapes) if None not in in_shapes else 0
         total += count
-        width = widths.get(node_id)
-        shape = "?" if width is None else ("—" if node.type == "Loss" else str(width))
+        shape = "—" if not node.output_ports else format_shape(shapes.get(node_id))
         fed = ", ".join(e.src for e in sources if e) or "data"
-        print(f"  {node_id:<14} {node.spec.label(node.params):<28} ← {fed:<16} out {shape:<6} params {count}")
+        print(f"  {node_id:<14} {node.kind.label(node.params):<28} ← {fed:<16} out {shape:<6} params {count}")
     print(f"parameters: {total}")
     opt = project.training["optimizer"]
     t = project.training
@@ -126,8 +121,7 @@ def cmd_info(args) -> int:
         f"{t['epochs']} epochs, validation {t['validation_split']:g}, seed {t['seed']}, {t['dtype']}"
     )
     print(f"state: epoch {project.epoch}, {'trained parameters' if project.parameters else 'not trained'}")
-    problems = validate(graph, dataset)
-    for problem in problems:
+    for problem in analysis.problems:
         print(problem)
     return EXIT_OK
 

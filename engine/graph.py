@@ -26,25 +26,28 @@ class Node:
     position: tuple[float, float] = (0.0, 0.0)
 
     @property
-    def spec(self):
+    def kind(self):
         return node_type(self.type)
 
     @property
     def input_ports(self) -> tuple[str, ...]:
-        return self.spec.input_ports(self.params)
+        return self.kind.input_ports(self.params)
 
     @property
     def output_ports(self) -> tuple[str, ...]:
-        return self.spec.output_ports
+        return self.kind.output_ports
 
     def to_dict(self) -> dict:
         """The project-format node; params that do not apply (ELU's alpha on a ReLU) are left out."""
-        specs = self.spec.params
+        specs = self.kind.params
         return {
             "id": self.id,
             "type": self.type,
             "position": [self.position[0], self.position[1]],
-            "params": {k: v for k, v in self.params.items() if specs[k].applies(self.params)},
+            "params": {
+                k: v for k, v in self.params.items()
+                if specs[k].applies(self.params) and not (specs[k].omit_default and v == specs[k].default)
+            },
         }
 
 
@@ -228,7 +231,7 @@ class Graph:
     def set_param(self, node_id: str, name: str, value: object) -> object:
         """Set one param (validated); returns the old value."""
         node = self.node(node_id)
-        spec = node.spec.params.get(name)
+        spec = node.kind.params.get(name)
         if spec is None:
             raise GraphError(f"{node_id}: {node.type} has no parameter '{name}'")
         try:
@@ -236,7 +239,7 @@ class Graph:
         except ParamError as e:
             raise GraphError(str(e)) from None
         new_params = {**node.params, name: value}
-        kept_ports = set(node.spec.input_ports(new_params))
+        kept_ports = set(node.kind.input_ports(new_params))
         orphaned = [e for e in self.edges_into(node_id) if e.dst_port not in kept_ports]
         if orphaned:
             raise GraphError(

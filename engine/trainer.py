@@ -15,7 +15,6 @@ import numpy as np
 from .errors import ParamError, TrainingError
 from .graph import Graph
 from .model import Model
-from .nodes import losses as loss_functions
 from .optimizers import make_optimizer, optimizer_to_dict
 from .params import ParamSpec, fill_params
 
@@ -52,6 +51,15 @@ def parse_training(training: object, where: str = "training") -> dict:
         raise ParamError(f"{where}.optimizer: must be an object like {{\"name\": \"adam\", \"learning_rate\": 0.01}}")
     settings["optimizer"] = optimizer_to_dict(make_optimizer(optimizer))
     return settings
+
+
+def split_rows(n: int, validation_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(training rows, validation rows), each in ascending order: a permutation of the n rows drawn
+    from numpy's default_rng(seed); its first round(n · validation_split) rows (at most n − 1, none when
+    n is 1) are held out for validation."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_val = min(int(round(n * validation_split)), n - 1) if n > 1 else 0
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
 @dataclass
@@ -95,13 +103,15 @@ class Trainer:
         history: dict[str, list] | None = None,
         epoch: int = 0,
         strict: bool = True,
+        model: Model | None = None,
     ) -> None:
         """``strict``: saved ``parameters`` must fit the graph exactly; otherwise the ones
-        that fit are kept and the rest initialized (``kept``/``initialized`` say which)."""
+        that fit are kept and the rest initialized (``kept``/``initialized`` say which).
+        ``model``: the graph already compiled with these settings' dtype and seed (it is trained in place)."""
         self.settings = parse_training(training)
         self.dtype = np.dtype(self.settings["dtype"])
         self.dataset = dataset
-        self.model = Model(graph, self.dtype, self.settings["seed"], dataset)
+        self.model = model if model is not None else Model(graph, self.dtype, self.settings["seed"], dataset)
         self.kept, self.initialized = self.model.load_parameters(parameters or {}, strict=strict and bool(parameters))
         self.optimizer = make_optimizer(self.settings["optimizer"])
         self.epoch = epoch
@@ -134,11 +144,7 @@ class Trainer:
         if not np.isfinite(x).all():
             row = int(np.argwhere(~np.isfinite(x))[0][0])
             raise TrainingError(f"the dataset has a missing or infinite value in row {row + 1}")
-        n = len(x)
-        order = np.random.default_rng(self.settings["seed"]).permutation(n)
-        n_val = int(round(n * self.settings["validation_split"])) if n > 1 else 0
-        n_val = min(n_val, n - 1)
-        val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+        train, val = split_rows(len(x), self.settings["validation_split"], self.settings["seed"])
         self.x_train, self.y_train = x[train], ds.y[train]
         self.x_val, self.y_val = x[val], ds.y[val]
         self.t_train = self.model.encode_targets(self.y_train, ds.task)
@@ -337,10 +343,7 @@ class Trainer:
 
     def classes(self, out: np.ndarray) -> np.ndarray:
         """Predicted class indices from the output node's values."""
-        if out.shape[1] > 1:
-            return out.argmax(axis=1)
-        function = self.model.layers[self.model.loss_ids[0]].function
-        return (out[:, 0] > loss_functions.FUNCTIONS[function].threshold).astype(np.int64)
+        return self.model.classes(out)
 
     def last_metrics(self) -> dict[str, float]:
         return {k: v[-1] for k, v in self.history.items() if v}

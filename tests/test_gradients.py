@@ -1,64 +1,13 @@
 """Central-difference gradient checks (float64) for every node type, activation and loss."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
 from engine.graph import Graph
 from engine.model import Model
 from engine.nodes import activations, losses
-from tests.helpers import chain
-
-EPS = 1e-6
-
-
-def data(task: str, n: int = 6, features: int = 3, classes: int = 3, targets: int = 2, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, features))
-    if task == "classification":
-        y = np.arange(n) % classes
-        return SimpleNamespace(x=x, y=y, task=task, n_features=features, n_classes=classes, n_targets=1)
-    return SimpleNamespace(x=x, y=rng.normal(size=(n, targets)), task=task, n_features=features, n_classes=0, n_targets=targets)
-
-
-def total_loss(model: Model, ds, targets, training: bool, l1: float, l2: float) -> float:
-    reseed(model)
-    model.forward(ds.x, training)
-    value = model.loss(targets)
-    w = [p for name, p in model.parameters.items() if name.endswith(".weight")]
-    return value + l1 * sum(np.abs(p).sum() for p in w) + l2 * sum((p * p).sum() for p in w)
-
-
-def reseed(model: Model) -> None:
-    """Dropout draws the same mask on every evaluation so that the loss is a fixed function."""
-    for layer in model.layers.values():
-        if hasattr(layer, "rng"):
-            layer.rng = np.random.default_rng(123)
-
-
-def check_gradients(graph: Graph, ds, training: bool = False, l1: float = 0.0, l2: float = 0.0, seed: int = 0):
-    model = Model(graph, np.float64, seed=seed, dataset=ds)
-    targets = model.encode_targets(ds.y, ds.task)
-    total_loss(model, ds, targets, training, 0.0, 0.0)
-    model.backward()
-    model.penalty(l1, l2)
-    assert model.parameters, "nothing to check"
-    for name, param in model.parameters.items():
-        analytic = model.gradients[name]
-        numeric = np.zeros_like(param)
-        for index in np.ndindex(param.shape):
-            saved = param[index]
-            param[index] = saved + EPS
-            plus = total_loss(model, ds, targets, training, l1, l2)
-            param[index] = saved - EPS
-            minus = total_loss(model, ds, targets, training, l1, l2)
-            param[index] = saved
-            numeric[index] = (plus - minus) / (2 * EPS)
-        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7, err_msg=name)
-    return model
-
+from tests.helpers import chain, check_gradients, data
 
 SMOOTH_INPUT = {"identity", "step"}
 
@@ -92,14 +41,18 @@ LOSS_SETUPS = {
 }
 
 
-def loss_graph(function: str, fuse: bool) -> tuple[Graph, object]:
+def loss_graph(function: str, shared: bool = False, probabilities: bool = False) -> tuple[Graph, object]:
+    """Dense → tanh → Dense (→ the loss's activation) → Loss. ``shared``: a second Loss also reads the
+    activation; ``probabilities``: a Dropout of rate 0 stands between activation and loss, so the loss
+    reads probabilities, not logits (its unfused form)."""
     task, activation, units = LOSS_SETUPS[function]
     nodes = [("Dense", {"units": 4}), ("Activation", {"function": "tanh"}), ("Dense", {"units": units})]
     if activation:
         nodes.append(("Activation", {"function": activation}))
+        if probabilities:
+            nodes.append(("Dropout", {"rate": 0.0}))
     graph = chain(*nodes, ("Loss", {"function": function, "delta": 0.3}))
-    if not fuse and activation:
-        # A second consumer of the activation keeps the loss from fusing with it.
+    if shared and activation:
         graph.add_node("Loss", {"function": "mse", "weight": 0.5}, node_id="side")
         graph.connect(f"n{len(nodes) - 1}", "side")
     ds = data("classification", classes=2) if task == "binary" else data(task, classes=3)
@@ -108,29 +61,71 @@ def loss_graph(function: str, fuse: bool) -> tuple[Graph, object]:
 
 @pytest.mark.parametrize("function", list(losses.FUNCTIONS))
 def test_loss_gradient(function):
-    graph, ds = loss_graph(function, fuse=False)
+    graph, ds = loss_graph(function)
     check_gradients(graph, ds)
 
 
-@pytest.mark.parametrize("function", ["binary_cross_entropy", "categorical_cross_entropy"])
-def test_fused_loss_gradient_and_value_match_unfused(function):
-    fused_graph, ds = loss_graph(function, fuse=True)
-    model = check_gradients(fused_graph, ds)
-    assert any(getattr(layer, "fused", False) for layer in model.layers.values())
-    plain = Model(chain(("Dense", {"units": 4}), ("Activation", {"function": "tanh"}), ("Dense", {"units": LOSS_SETUPS[function][2]}),
-                        ("Activation", {"function": LOSS_SETUPS[function][1]}), ("Loss", {"function": function})), np.float64, dataset=ds)
-    plain_layers = [l for l in plain.layers.values() if hasattr(l, "fused")]
-    for layer in plain_layers:
-        layer.fused = False
+@pytest.mark.parametrize("function", ["binary_cross_entropy", "categorical_cross_entropy", "kl_divergence"])
+def test_loss_gradient_with_a_second_reader_of_its_activation(function):
+    graph, ds = loss_graph(function, shared=True)
+    model = check_gradients(graph, ds)
+    assert model.loss_inputs["n4"] == "n2", "the loss reads the logits, whatever else reads the activation"
+
+
+@pytest.mark.parametrize("function", ["binary_cross_entropy", "categorical_cross_entropy", "kl_divergence"])
+def test_loss_gradient_on_probabilities(function):
+    graph, ds = loss_graph(function, probabilities=True)
+    model = check_gradients(graph, ds)
+    assert model.loss_inputs["n5"] == "n4", "after a Dropout the loss reads probabilities"
+
+
+@pytest.mark.parametrize("function", ["binary_cross_entropy", "categorical_cross_entropy", "kl_divergence"])
+def test_loss_on_the_logits_equals_the_loss_on_the_probabilities(function):
+    fused, ds = loss_graph(function)
+    model = Model(fused, np.float64, dataset=ds)
     targets = model.encode_targets(ds.y, ds.task)
     model.forward(ds.x)
-    fused_value = model.loss(targets)
-    unfused = losses.FUNCTIONS[function].value(model.values[model.output_id], targets["n4"], 1.0)
-    assert fused_value == pytest.approx(unfused, rel=1e-9)
+    on_logits = model.loss(targets)
+    on_probabilities = losses.FUNCTIONS[function].value(model.values["n3"], targets["n4"], 1.0)
+    assert on_logits == pytest.approx(on_probabilities, rel=1e-9)
+
+
+@pytest.mark.parametrize("function", ["categorical_cross_entropy", "kl_divergence"])
+def test_a_logit_gap_of_20_gives_the_true_loss_even_when_the_softmax_has_a_second_reader(function):
+    """Issue 14: log(clip(p, 1e-7)) gave 16.12 where the loss is 20, and a gradient 50 times too small."""
+    graph, ds = loss_graph(function, shared=True)
+    model = Model(graph, np.float64, dataset=ds)
+    targets = model.encode_targets(ds.y, ds.task)
+    model.forward(ds.x)
+    logits = np.zeros((len(ds.y), 3))
+    logits[np.arange(len(ds.y)), (ds.y + 1) % 3] = 20.0  # every sample's own class is 20 below another
+    model.values["n2"] = logits
+    model.values["n3"] = model.layers["n3"].forward([logits], False)
+    model.loss(targets)
+    assert model.loss_values["n4"] == pytest.approx(20.0 + np.log(1 + 2 * np.exp(-20.0)), rel=1e-9)
+    (grad,) = model.layers["n4"].backward()
+    assert np.abs(grad).max() * len(ds.y) == pytest.approx(1.0, rel=1e-6)
+
+
+def test_a_second_loss_of_weight_zero_on_the_softmax_changes_no_gradient():
+    graph, ds = loss_graph("categorical_cross_entropy")
+    shared, _ = loss_graph("categorical_cross_entropy", shared=True)
+    shared.set_param("side", "weight", 0.0)
+    gradients = []
+    for g in (graph, shared):
+        model = Model(g, np.float64, dataset=ds)
+        model.forward(ds.x)
+        targets = model.encode_targets(ds.y, ds.task)
+        targets["side"] = np.zeros_like(model.values["n3"])
+        model.loss({k: v for k, v in targets.items() if k in model.loss_ids})
+        model.backward()
+        gradients.append(model.gradients)
+    for name, g in gradients[0].items():
+        np.testing.assert_array_equal(g, gradients[1][name], err_msg=name)
 
 
 def test_fused_cross_entropy_stays_finite_for_huge_logits():
-    graph, ds = loss_graph("categorical_cross_entropy", fuse=True)
+    graph, ds = loss_graph("categorical_cross_entropy")
     model = Model(graph, np.float64, dataset=ds)
     model.parameters["n2.weight"][...] = 1e4
     targets = model.encode_targets(ds.y, ds.task)

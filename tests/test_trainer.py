@@ -242,3 +242,22 @@ def test_a_learning_rate_far_too_high_is_explained_even_when_the_loss_stays_fini
 def test_a_good_learning_rate_raises_no_warning(xor):
     trainer = Trainer(xor_graph(), xor, settings(epochs=40))
     assert trainer.run().warnings == [] and trainer.warnings == []
+
+
+
+def test_the_split_and_the_shuffle_are_the_algorithm_docs_project_format_describes(xor):
+    """docs/project-format.md lets another tool reproduce a run: this pins what it says."""
+    trainer = Trainer(xor_graph(), xor, settings(validation_split=0.15, seed=7, batch_size=16))
+    n = len(xor.x)
+    order = np.random.default_rng(7).permutation(n)
+    held = min(round(n * 0.15), n - 1)
+    val, train = np.sort(order[:held]), np.sort(order[held:])
+    np.testing.assert_array_equal(trainer.x_val, xor.x[val].astype(np.float32))
+    np.testing.assert_array_equal(trainer.x_train, xor.x[train].astype(np.float32))
+    for epoch in (0, 1):  # each epoch's order is seeded by (seed, epoch)
+        trainer.epoch = epoch
+        trainer._start_epoch()
+        rows = np.random.default_rng([7, epoch]).permutation(len(train))
+        xb, yb, _ = trainer._next_batch()
+        np.testing.assert_array_equal(xb, trainer.x_train[rows[:16]])
+        np.testing.assert_array_equal(yb, trainer.y_train[rows[:16]])

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 
 from engine.graph import Graph
-from engine.validation import ERROR, WARNING, has_errors, infer_widths, validate
+from engine.validation import ERROR, WARNING, has_errors, infer_shapes, validate
 from tests.helpers import chain
 
 
@@ -18,6 +18,7 @@ def only(problems, node):
     return found[0]
 
 
+CLASSES2 = SimpleNamespace(task="classification", n_features=3, n_classes=2, n_targets=1)
 CLASSES3 = SimpleNamespace(task="classification", n_features=3, n_classes=3, n_targets=1)
 REGRESSION = SimpleNamespace(task="regression", n_features=3, n_classes=0, n_targets=2)
 
@@ -26,7 +27,7 @@ def test_a_good_graph_has_no_problems_and_inferred_widths():
     graph = chain(("Dense", {"units": 4}), ("Activation", {"function": "relu"}), ("Dense", {"units": 3}),
                   ("Activation", {"function": "softmax"}), ("Loss", {"function": "categorical_cross_entropy"}))
     assert validate(graph, CLASSES3) == []
-    assert infer_widths(graph) == {"x": 3, "n0": 4, "n1": 4, "n2": 3, "n3": 3, "n4": 0}
+    assert infer_shapes(graph) == {"x": (3,), "n0": (4,), "n1": (4,), "n2": (3,), "n3": (3,), "n4": ()}
 
 
 def test_empty_graph_has_no_input_and_no_loss():
@@ -51,14 +52,25 @@ def test_empty_and_doubly_wired_ports_name_the_port():
     assert doubled[0].port == "in1" and "x and x" in doubled[0].message
 
 
-def test_node_no_input_reaches_names_where_its_chain_starts():
+def test_a_stray_chain_is_marked_where_it_breaks_and_does_not_block_training():
     graph = chain(("Dense", {"units": 2}), ("Loss", {}))
     graph.add_node("Dense", node_id="island")
     graph.add_node("Activation", node_id="relu")
     graph.connect("island", "relu")
-    errors = {p.node: p.message for p in validate(graph) if p.severity == ERROR}
-    assert "not wired" in errors["island"]
-    assert errors["relu"] == "no Input reaches this node: wire 'island' to the data"
+    problems = {p.node: p for p in validate(graph)}
+    assert "not wired" in problems["island"].message and problems["island"].severity == WARNING
+    assert "relu" not in problems, "downstream of the break, the break's own problem says it all"
+    assert not has_errors(validate(graph))
+
+
+def test_one_missing_wire_marks_one_node():
+    """Issue 15: one missing wire outlined all six nodes of a first network."""
+    graph = chain(("Dense", {"units": 4}), ("Activation", {"function": "relu"}), ("Dense", {"units": 1}),
+                  ("Activation", {"function": "sigmoid"}), ("Loss", {"function": "binary_cross_entropy"}))
+    graph.disconnect(graph.edges_into("n0")[0])
+    problems = validate(graph, CLASSES2)
+    assert [p.node for p in problems if p.severity == ERROR] == ["n0"]
+    assert {p.node for p in problems} == {"n0", "x"}, "the two ends of the missing wire, nothing else"
 
 
 def test_nodes_reached_through_another_port_are_not_unreached():
@@ -92,15 +104,24 @@ def test_input_size_differs_from_dataset():
 
 def test_last_layer_width_differs_from_classes_names_the_layer_and_the_fix():
     graph = chain(("Dense", {"units": 1}), ("Activation", {"function": "sigmoid"}), ("Loss", {"function": "binary_cross_entropy"}))
-    problem = only(validate(graph, CLASSES3), "n2")
+    problem = only(validate(graph, CLASSES3), "n0")
     assert problem.message == (
         "3 classes: the last Dense 'n0' has 1 unit — make it 3 units and use softmax with categorical cross-entropy"
     )
+    assert (problem.fix.node, problem.fix.param, problem.fix.value) == ("n0", "units", 3)
+
+
+def test_a_first_network_built_with_the_defaults_points_at_the_dense_that_needs_one_unit():
+    """Issue 15: the marker sat on the loss node, not on the layer to change."""
+    graph = chain(("Dense", {}), ("Activation", {"function": "relu"}), ("Dense", {}),
+                  ("Activation", {"function": "sigmoid"}), ("Loss", {"function": "binary_cross_entropy"}))
+    problem = only(validate(graph, CLASSES2), "n2")
+    assert problem.fix.label == "set n2 to 1 unit"
 
 
 def test_regression_width_and_class_only_loss():
     graph = chain(("Dense", {"units": 1}), ("Loss", {"function": "mse"}))
-    assert "2 target(s)" in only(validate(graph, REGRESSION), "n1").message
+    assert "2 target(s)" in only(validate(graph, REGRESSION), "n0").message
     graph.set_param("n1", "function", "hinge")
     graph.set_param("n0", "units", 2)
     assert "needs class targets" in only(validate(graph, REGRESSION), "n1").message
@@ -108,7 +129,7 @@ def test_regression_width_and_class_only_loss():
 
 def test_softmax_into_binary_cross_entropy_is_an_error():
     graph = chain(("Dense", {"units": 2}), ("Activation", {"function": "softmax"}), ("Loss", {"function": "binary_cross_entropy"}))
-    problem = only(problems_of(graph, severity=ERROR), "n2")
+    problem = only(problems_of(graph, severity=ERROR), "n1")
     assert "use sigmoid" in problem.message
 
 
@@ -142,8 +163,7 @@ def test_a_step_that_only_shows_the_prediction_draws_no_warning():
 ])
 def test_binary_cross_entropy_after_anything_but_a_sigmoid_says_which_activation_belongs(before, fix):
     graph = chain(("Dense", {"units": 1}), *before, ("Loss", {"function": "binary_cross_entropy"}))
-    loss = f"n{len(before) + 1}"
-    problem = only(problems_of(graph, severity=WARNING), loss)
+    problem = only(problems_of(graph, severity=WARNING), "n1")
     assert problem.message == f"binary cross-entropy expects probabilities: {fix}"
 
 

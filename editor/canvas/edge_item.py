@@ -1,5 +1,7 @@
-"""Wires: smooth cubic curves from an output port to an input port, labelled with the width they carry."""
+"""Wires: smooth cubic curves from an output port to an input port, labelled with the shape they carry."""
 from __future__ import annotations
+
+import math
 
 from functools import cache
 
@@ -8,6 +10,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from PySide6.QtWidgets import QGraphicsItem, QStyle
 
 from engine.graph import Edge
+from engine.nodes import format_shape
 
 from .. import style
 from .node_item import NodeItem
@@ -133,9 +136,12 @@ class EdgeItem(WireItem):
             self.weight_style = style_
             self.update()
 
-    def set_width(self, width: int | None) -> None:
-        label = "" if width is None else str(width)
+    def set_shape(self, shape: tuple[int, ...] | None) -> None:
+        label = "" if shape is None else format_shape(shape)
         if label != self.label:
             self.label = label
-            self.setToolTip(f"{self.edge}" + (f" — {width} value{'s' if width != 1 else ''} per sample" if label else ""))
+            values = math.prod(shape) if shape else 0
+            what = f" — {label} = {values:,} values per sample" if shape and len(shape) > 1 else (
+                f" — {label} value{'s' if values != 1 else ''} per sample" if label else "")
+            self.setToolTip(f"{self.edge}{what}")
             self.update()

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem
 
 from engine.graph import Node
+from engine.nodes import format_shape
 
 from .. import style
 from ..glyphs import draw_activation
@@ -80,7 +81,7 @@ class PortItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         t = style.theme()
-        colour = t.accept if self.state == self.ACCEPT else style.category_colour(self.node_item.node.spec.category)
+        colour = t.accept if self.state == self.ACCEPT else style.category_colour(self.node_item.node.kind.category)
         r = self.DOT + (2.0 if self._hovered or self.state == self.ACCEPT else 0.0)
         painter.setPen(QPen(colour, 2.0))
         painter.setBrush(colour if self.wired or self.state == self.ACCEPT else t.node_body)
@@ -93,7 +94,7 @@ class NodeItem(QGraphicsItem):
         self.node = node
         self.ports: dict[tuple[str, bool], PortItem] = {}
         self.edges: set = set()  # EdgeItems attached to this node; they follow it when it moves
-        self.output_width: int | None = None
+        self.output_shape: tuple[int, ...] | None = None
         self.parameter_count: int | None = None
         self.problems: list = []
         self._height = HEADER + MIN_BODY
@@ -118,7 +119,7 @@ class NodeItem(QGraphicsItem):
                     port.scene().removeItem(port)
             self.ports = {key: PortItem(self, *key) for key in wanted}
         self.prepareGeometryChange()
-        title_width = QFontMetricsF(_fonts()[0]).horizontalAdvance(self.node.spec.label(self.node.params))
+        title_width = QFontMetricsF(_fonts()[0]).horizontalAdvance(self.node.kind.label(self.node.params))
         self._card_width = min(MAX_WIDTH, max(WIDTH, title_width + 40))
         body = max(MIN_BODY, PORT_SPACING * len(inputs) + 8)
         self._height = HEADER + body
@@ -135,9 +136,9 @@ class NodeItem(QGraphicsItem):
         for edge in self.edges:
             edge.adjust()
 
-    def set_analysis(self, output_width: int | None, parameter_count: int | None, problems: list) -> None:
-        if (output_width, parameter_count, problems) != (self.output_width, self.parameter_count, self.problems):
-            self.output_width, self.parameter_count, self.problems = output_width, parameter_count, problems
+    def set_analysis(self, output_shape: tuple | None, parameter_count: int | None, problems: list) -> None:
+        if (output_shape, parameter_count, problems) != (self.output_shape, self.parameter_count, self.problems):
+            self.output_shape, self.parameter_count, self.problems = output_shape, parameter_count, problems
             self.setToolTip(self._tooltip())
             self.update()
 
@@ -148,7 +149,7 @@ class NodeItem(QGraphicsItem):
         return [p for p in self.ports.values() if not p.is_output]
 
     def _tooltip(self) -> str:
-        spec = self.node.spec
+        spec = self.node.kind
         lines = [f"<b>{self.node.id}</b> — {spec.label(self.node.params)}", spec.help]
         colours = {"error": style.theme().error.name(), "warning": style.theme().warning.name()}
         lines += [f"<span style='color:{colours[p.severity]}'>● {p.message}</span>" for p in self.problems]
@@ -167,7 +168,7 @@ class NodeItem(QGraphicsItem):
         t = style.theme()
         title_font, body_font, small_font = _fonts()
         rect = QRectF(0, 0, self._card_width, self._height)
-        accent = style.category_colour(self.node.spec.category)
+        accent = style.category_colour(self.node.kind.category)
 
         painter.setPen(Qt.NoPen)
         painter.setBrush(QColor(0, 0, 0, 60 if t.dark else 22))
@@ -184,7 +185,7 @@ class NodeItem(QGraphicsItem):
 
         painter.setPen(QColor("#ffffff"))
         painter.setFont(title_font)
-        label = QFontMetricsF(title_font).elidedText(self.node.spec.label(self.node.params), Qt.ElideRight, self._card_width - 34)
+        label = QFontMetricsF(title_font).elidedText(self.node.kind.label(self.node.params), Qt.ElideRight, self._card_width - 34)
         painter.drawText(QRectF(11, 0, self._card_width - 22, HEADER), Qt.AlignVCenter | Qt.AlignLeft, label)
         if self.problems:
             self._draw_badge(painter, QPointF(self._card_width - 14, HEADER / 2))
@@ -206,13 +207,15 @@ class NodeItem(QGraphicsItem):
     def _draw_body(self, painter: QPainter, body_font: QFont, small_font: QFont, t: style.Theme) -> None:
         inputs = self.input_ports()
         left = 14 + (22 if len(inputs) > 1 else 0)
-        right = self._card_width - 14 - (26 if self.output_width is not None and self.node.output_ports else 0)
+        shape_text = format_shape(self.output_shape) if self.output_shape is not None and self.node.output_ports else ""
+        shape_width = QFontMetricsF(small_font).horizontalAdvance(shape_text) if shape_text else 0.0
+        right = self._card_width - 14 - (shape_width + 8 if shape_text else 0)
         body = QRectF(left, HEADER + 6, right - left, self._height - HEADER - 12)
-        if self.node.type == "Activation":  # the function's shape, so a learner sees what it does
+        if self.node.kind.activation(self.node.params):  # the function's shape, so a learner sees what it does
             glyph = QRectF(body.right() - GLYPH_SIZE.width(), body.center().y() - GLYPH_SIZE.height() / 2, GLYPH_SIZE.width(), GLYPH_SIZE.height())
             axes = QColor(t.muted_text)
             axes.setAlpha(110)
-            draw_activation(painter, glyph, self.node.params, style.category_colour(self.node.spec.category), axes)
+            draw_activation(painter, glyph, self.node.params, style.category_colour(self.node.kind.category), axes)
             body.setRight(glyph.left() - 6)
         painter.setFont(body_font)
         painter.setPen(t.text)
@@ -222,16 +225,15 @@ class NodeItem(QGraphicsItem):
         painter.setFont(small_font)
         painter.setPen(t.muted_text)
         if has_count:
-            painter.drawText(body, Qt.AlignBottom | Qt.AlignLeft, f"{self.parameter_count:,} params")
+            painter.drawText(body, Qt.AlignBottom | Qt.AlignLeft, f"{self.parameter_count:,} param{'s' if self.parameter_count != 1 else ''}")
         if len(inputs) > 1:
             for port in inputs:
                 painter.drawText(QRectF(10, port.y() - 8, 30, 16), Qt.AlignVCenter | Qt.AlignLeft, port.name)
-        if self.output_width is not None:
+        if shape_text:
             for port in self.ports.values():
                 if port.is_output:
-                    painter.drawText(
-                        QRectF(self._card_width - 48, port.y() - 8, 36, 16), Qt.AlignVCenter | Qt.AlignRight, str(self.output_width)
-                    )
+                    box = QRectF(self._card_width - 12 - shape_width - 4, port.y() - 8, shape_width + 4, 16)
+                    painter.drawText(box, Qt.AlignVCenter | Qt.AlignRight, shape_text)
 
     def _draw_badge(self, painter: QPainter, centre: QPointF) -> None:
         t = style.theme()

@@ -93,21 +93,22 @@ class GraphScene(QGraphicsScene):
         self.edge_items = renamed
         self.node_items[node.id].refresh()
 
-    def show_analysis(self, problems: list, widths: dict[str, int]) -> None:
-        """Mark nodes with their problems, and show inferred widths and parameter counts."""
+    def show_analysis(self, analysis) -> None:
+        """Mark nodes with their problems, and show inferred shapes and parameter counts."""
+        shapes = analysis.shapes
         by_node: dict[str, list] = {}
-        for problem in problems:
+        for problem in analysis.problems:
             if problem.node in self.node_items:
                 by_node.setdefault(problem.node, []).append(problem)
         for node_id, item in self.node_items.items():
             node = item.node
             sources = [self.graph.edge_into_port(node_id, port) for port in node.input_ports]
-            in_widths = [widths.get(e.src) if e else None for e in sources]
-            count = node.spec.parameter_count(node.params, in_widths) if None not in in_widths else None
-            width = widths.get(node_id) if node.output_ports else None
-            item.set_analysis(width, count, by_node.get(node_id, []))
+            in_shapes = [shapes.get(e.src) if e else None for e in sources]
+            count = node.kind.parameter_count(node.params, in_shapes) if None not in in_shapes else None
+            shape = shapes.get(node_id) if node.output_ports else None
+            item.set_analysis(shape, count, by_node.get(node_id, []))
         for edge, item in self.edge_items.items():
-            item.set_width(widths.get(edge.src))
+            item.set_shape(shapes.get(edge.src))
 
     # ---- selection -----------------------------------------------------------------------
     def selected_node_ids(self) -> list[str]:

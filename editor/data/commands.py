@@ -56,7 +56,7 @@ class SetDatasetCommand(QUndoCommand):
 
 
 def input_nodes_to_resize(graph, n_features: int) -> list[str]:
-    return [n.id for n in graph.nodes.values() if n.type == "Input" and n.params.get("size") != n_features]
+    return [n.id for n in graph.nodes.values() if n.kind.role == "input" and n.kind.features(n.params) != n_features]
 
 
 def use_dataset(document, spec: dict, dataset, text: str, merge_key=None) -> None:
@@ -76,6 +76,8 @@ def use_dataset(document, spec: dict, dataset, text: str, merge_key=None) -> Non
     stack.beginMacro(text)
     stack.push(command)
     for node_id in resize:
+        if document.graph.node(node_id).params["shape"]:  # an image shape that no longer fits: a vector
+            document.set_param(node_id, "shape", [])
         document.set_param(node_id, "size", dataset.n_features)
     stack.endMacro()
     document.validate_now()

@@ -14,7 +14,6 @@ requests and setting changes go to the running copy through the process's comman
 """
 from __future__ import annotations
 
-import json
 import math
 import threading
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from engine.errors import NeuroCanvasError
 from engine.model import Model
 from engine.runner import Progress, RunResult, TrainingProcess
 from engine.trainer import Snapshot, Trainer
-from engine.validation import ERROR, validate
 
 # Settings the running trainer reads afresh at every batch or epoch: written straight into it.
 LIVE_SETTINGS = ("l1", "l2", "patience", "min_delta", "epochs")
@@ -84,9 +82,11 @@ class Growing:
 class ModelInfo:
     """What the views need to know about the trained model, fixed when the trainer is built."""
 
-    types: dict[str, str]  # node id -> type, in topological order
-    functions: dict[str, str]  # Activation node id -> function
-    widths: dict[str, int]
+    order: list[str]  # every compiled node, in topological order
+    nodes: list[str]  # the nodes that compute something (not inputs, not losses), in order
+    functions: dict[str, str]  # node id -> the activation function it applies last
+    weights: dict[str, str]  # node id -> the array the views and wires show as its weights ("h.weight")
+    shapes: dict[str, tuple]
     output_id: str
     task: str
     n_features: int
@@ -100,17 +100,21 @@ class ModelInfo:
     probe: np.ndarray
     loss_function: str
 
-    @property
-    def dense_ids(self) -> list[str]:
-        return [n for n, t in self.types.items() if t == "Dense"]
-
-
-def structure_key(graph) -> str:
-    """The graph without positions: a move is not a change that needs a new trainer."""
-    data = graph.to_dict()
-    for node in data.get("nodes", []):
-        node.pop("position", None)
-    return json.dumps(data, sort_keys=True)
+    @classmethod
+    def of(cls, trainer: Trainer) -> ModelInfo:
+        model, ds = trainer.model, trainer.dataset
+        order = list(model.kinds)
+        functions = {n: f for n in order if (f := model.kinds[n].activation(model.params[n]))}
+        weights = {n: names[0] for n in order if (names := model.weight_names(n))}
+        return cls(
+            order=order, nodes=[n for n, _, _ in model.plan], functions=functions, weights=weights,
+            shapes=dict(model.shapes), output_id=model.output_id, task=ds.task,
+            n_features=ds.n_features, n_classes=ds.n_classes,
+            feature_names=list(ds.feature_names), class_names=list(ds.class_names),
+            x_train=trainer.x_train, y_train=np.asarray(trainer.y_train), x_val=trainer.x_val,
+            y_val=np.asarray(trainer.y_val), probe=trainer.probe,
+            loss_function=model.layers[model.output_loss].function,
+        )
 
 
 class TrainingSession(QObject):
@@ -136,7 +140,6 @@ class TrainingSession(QObject):
         self.running: str | None = None  # the mode of the run in progress
         self.generation = 0
         self._project = None
-        self._structure = ""
         self._rebuild_pending = False
         self._resume_after: str | None = None
         self._shut_down = False
@@ -155,8 +158,7 @@ class TrainingSession(QObject):
         # The thread runs only while a run does: an idle session can be destroyed at any time.
 
         document.project_replaced.connect(self._project_replaced)
-        document.validated.connect(self._validated)
-        document.dataset_changed.connect(self.request_rebuild)
+        document.compiled.connect(self.request_rebuild)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -194,9 +196,10 @@ class TrainingSession(QObject):
     def _take_detail(self, detail: Snapshot, x: float) -> None:
         self.detail = detail
         self.detail_version += 1
-        if detail.parameters:
+        if detail.parameters and self.info is not None:
+            shown = set(self.info.weights.values())
             for name, values in detail.parameters.items():
-                if not name.endswith(".weight"):
+                if name not in shown:
                     continue
                 flat = values.ravel()
                 if flat.size > HISTORY_SAMPLES:
@@ -233,7 +236,6 @@ class TrainingSession(QObject):
         self.generation += 1
         self._project = self.document.project
         self.trainer = None
-        self._structure = ""
         self._clear_data()
         self.last_divergence = self.last_warning = ""
         self.history = {k: list(v) for k, v in self._project.history.items()}
@@ -241,13 +243,6 @@ class TrainingSession(QObject):
         self.cleared.emit()
         self.settings_changed.emit()
         self.state_changed.emit()
-
-    def _validated(self, problems, widths) -> None:
-        key = structure_key(self.document.graph)
-        if key != self._structure:
-            self.request_rebuild()
-        elif self.trainer is None and not self.running:
-            self._rebuild()
 
     def request_rebuild(self) -> None:
         """Build a new trainer from the current graph and settings, keeping what fits.
@@ -266,44 +261,27 @@ class TrainingSession(QObject):
             self._project.absorb(self.trainer)
 
     def _rebuild(self, announce: bool = True) -> None:
+        """A trainer for the document's compiled model (a clone: the document's stays untouched),
+        starting from the project's state and keeping every parameter whose shape still fits."""
         self._rebuild_pending = False
         self._commit()
-        project = self.document.project
-        self._structure = structure_key(project.graph)
+        project, document = self.document.project, self.document
         old = self.trainer
         self.trainer, self.view_model, self.info = None, None, None
-        dataset = self.document.dataset
-        errors = [p for p in validate(project.graph, dataset) if p.severity == ERROR]
-        if errors:
-            first = errors[0]
-            where = f"{first.node}: " if first.node else ""
-            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            self.reason = f"Fix the graph first — {where}{first.message}{more}"
+        if document.model is None:
+            self.reason = self._why_not()
             self.state_changed.emit()
             return
         try:
-            dataset = dataset if dataset is not None else project.load_data()
-            trainer = project.trainer(dataset, strict=False)
-            view_model = Model(project.graph, trainer.dtype, trainer.settings["seed"], dataset)
+            trainer = Trainer(project.graph, document.dataset, project.training, project.parameters, project.history,
+                              project.epoch, strict=False, model=document.model.clone())
         except (NeuroCanvasError, OSError, ValueError) as e:
             self.reason = f"Cannot train: {e}"
             self.state_changed.emit()
             return
         self.reason = ""
-        self.trainer, self.view_model = trainer, view_model
-        model = trainer.model
-        graph = project.graph
-        loss_node = graph.nodes[model.loss_ids[0]]
-        self.info = ModelInfo(
-            types=dict(model.types),
-            functions={n: graph.nodes[n].params.get("function", "") for n, t in model.types.items() if t == "Activation"},
-            widths=dict(model.widths), output_id=model.output_id, task=dataset.task,
-            n_features=dataset.n_features, n_classes=dataset.n_classes,
-            feature_names=list(dataset.feature_names), class_names=list(dataset.class_names),
-            x_train=trainer.x_train.copy(), y_train=np.array(trainer.y_train), x_val=trainer.x_val.copy(),
-            y_val=np.array(trainer.y_val), probe=trainer.probe.copy(),
-            loss_function=loss_node.params.get("function", ""),
-        )
+        self.trainer, self.view_model = trainer, document.model.clone()
+        self.info = ModelInfo.of(trainer)
         self.epoch, self.batches_per_epoch = trainer.epoch, trainer.batches_per_epoch
         self.batch = trainer.batch
         had = old is not None or bool(project.parameters)
@@ -317,6 +295,16 @@ class TrainingSession(QObject):
             self.notice.emit("")
         self._detail_from_idle_trainer()
         self.state_changed.emit()
+
+    def _why_not(self) -> str:
+        document = self.document
+        errors = document.analysis.errors
+        if errors:
+            first = errors[0]
+            where = f"{first.node}: " if first.node else ""
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            return f"Fix the graph first — {where}{first.message}{more}"
+        return f"Cannot train: {document.dataset_error or document.compile_error}"
 
     @staticmethod
     def _names(names: list[str]) -> str:
@@ -352,8 +340,10 @@ class TrainingSession(QObject):
                 if "optimizer" in changed:
                     self.worker.process.set_optimizer(training["optimizer"])
                 self.worker.process.update_settings(live)
-            if changed & set(REBUILD_SETTINGS):
-                self.request_rebuild()
+        if changed & {"dtype", "seed"}:
+            self.document.recompile()  # new initial parameters; the document's `compiled` rebuilds the trainer
+        elif t is not None and changed & set(REBUILD_SETTINGS):
+            self.request_rebuild()
         self.settings_changed.emit()
         self.state_changed.emit()
 
@@ -387,6 +377,8 @@ class TrainingSession(QObject):
             self.worker.process.stop()  # honoured between batches
 
     def _start(self, mode: str) -> None:
+        if not self.running:
+            self.document.flush()  # an edit still waiting for validation is part of what trains
         if self.running or not self.can_train:
             return
         self.last_divergence = ""
@@ -401,6 +393,7 @@ class TrainingSession(QObject):
     def reset_parameters(self) -> None:
         """Fresh seeded parameters and an empty history (the panel asks first)."""
         self._stop_and_wait()
+        self.document.flush()
         self._resume_after = None
         project = self.document.project
         project.reset_state()

@@ -299,18 +299,22 @@ class WeightsView(View):
 
     def refresh(self) -> None:
         s, info, detail = self.session, self.session.info, self.session.detail
-        if info is None or not info.dense_ids:
-            self.show_message(s.reason or "The network has no Dense node: its weights would show here.")
+        weighted = list(info.weights) if info is not None else []
+        if not weighted:
+            self.show_message(s.reason or "The network has no node with weights (Dense, Maxout, Conv2D): "
+                                          "its weights would show here.")
             return
-        if [self.chooser.itemText(i) for i in range(self.chooser.count())] != info.dense_ids:
-            self.chooser.fill(info.dense_ids)
+        if [self.chooser.itemText(i) for i in range(self.chooser.count())] != weighted:
+            self.chooser.fill(weighted)
             self.chooser.follow(self.hub.selected)
         node = self.chooser.currentText()
-        if detail is None or detail.parameters is None or f"{node}.weight" not in detail.parameters:
+        if detail is None or detail.parameters is None or info.weights.get(node) not in detail.parameters:
             self.show_message("Weights appear after the first step.")
             return
         self.show_plots()
-        w = detail.parameters[f"{node}.weight"]
+        w = detail.parameters[info.weights[node]]
+        if w.ndim > 2:  # a convolution's (filters, channels, kh, kw): one column per filter
+            w = w.reshape(len(w), -1).T
         b = detail.parameters.get(f"{node}.bias")
         m = max(_symmetric(w), _symmetric(b) if b is not None else 0.0)
         self.w_image.setImage(_f32(w), levels=(-m, m), autoLevels=False)
@@ -324,7 +328,7 @@ class WeightsView(View):
             self.b_plot.setLabel("bottom", f"unit ({w.shape[1]})")
             self.w_plot.setRange(xRange=(0, w.shape[1]), yRange=(0, w.shape[0]), padding=0)
             info = self.session.info
-            first = info.types and node in info.dense_ids and w.shape[0] == info.n_features
+            first = w.shape[0] == info.n_features
             _index_ticks(self.w_plot.getAxis("left"), w.shape[0], info.feature_names if first else None)
             _index_ticks(self.w_plot.getAxis("bottom"), w.shape[1])
             _index_ticks(self.b_plot.getAxis("bottom"), w.shape[1])
@@ -332,7 +336,7 @@ class WeightsView(View):
         self.summary.setText(
             f"{w.shape[0]}×{w.shape[1]} weights · |w| mean {np.abs(w).mean():.3g}, max {np.abs(w).max():.3g}"
         )
-        self._histogram_over_time(f"{node}.weight")
+        self._histogram_over_time(info.weights[node])
 
     def _histogram_over_time(self, name: str) -> None:
         s = self.session
@@ -398,7 +402,7 @@ class ActivationsView(View):
         if info is None:
             self.show_message(s.reason or "No model yet.")
             return
-        nodes = [n for n, t in info.types.items() if t not in ("Input", "Loss")]
+        nodes = info.nodes
         if [self.chooser.itemText(i) for i in range(self.chooser.count())] != nodes:
             self.chooser.fill(nodes)
             if not self.chooser.follow(self.hub.selected):
@@ -492,7 +496,7 @@ class GradientsView(View):
             self.show_message(s.reason or "Gradient norms appear while training runs.")
             return
         self.show_plots()
-        order = list(s.info.types) if s.info else []
+        order = s.info.order if s.info else []
         nodes = sorted(dict.fromkeys(n for r in records for n in r[1]),
                        key=lambda n: order.index(n) if n in order else len(order))
         if list(self.curves) != nodes:
@@ -635,7 +639,7 @@ class OutputView(View):
         info = self.session.info
         if info is None:
             return None
-        out_width = info.widths.get(info.output_id, 1)
+        out_width = info.shapes[info.output_id][0]
         if info.n_features == 2 and (info.task == "classification" or out_width == 1):
             return "plane"
         if info.n_features == 1 and info.task == "regression" and out_width == 1:
@@ -795,8 +799,8 @@ class NeuronsView(View):
     def _node_chosen(self) -> None:
         info = self.session.info
         node = self.chooser.currentText()
-        if info is not None and node in info.widths:
-            self.unit.setRange(0, max(info.widths[node] - 1, 0))
+        if info is not None and node in info.shapes:
+            self.unit.setRange(0, max(info.shapes[node][0] - 1, 0))
         self.dirty = True
 
     def refresh(self) -> None:
@@ -808,11 +812,11 @@ class NeuronsView(View):
             self.show_message(f"Each neuron's output over the input plane needs a dataset with two input features; "
                               f"this one has {info.n_features}.")
             return
-        nodes = [n for n, t in info.types.items() if t not in ("Input", "Loss")]
+        nodes = info.nodes
         if [self.chooser.itemText(i) for i in range(self.chooser.count())] != nodes:
             self.chooser.fill(nodes)
-            if not self.chooser.follow(self.hub.selected) and info.dense_ids:
-                self.chooser.setCurrentText(info.dense_ids[0])
+            if not self.chooser.follow(self.hub.selected) and info.weights:
+                self.chooser.setCurrentText(next(iter(info.weights)))
             self._node_chosen()
         if s.detail is None or s.detail.parameters is None:
             self.show_message("Neurons appear after the first step.")

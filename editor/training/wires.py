@@ -1,8 +1,8 @@
 """Wires on the canvas coloured by the sign and thickened by the size of the weights they carry.
 
-A wire into a Dense node carries its whole weight matrix W: its colour is the matrix's net
-sign (mean(W) / mean(|W|): blue positive, orange negative, grey when they balance) and its
-width grows with the root mean square of W, relative to the largest layer.
+A wire into a node with weights (Dense, Maxout, Conv2D) carries its whole weight array W: its colour
+is the array's net sign (mean(W) / mean(|W|): blue positive, orange negative, grey when they balance)
+and its width grows with the root mean square of W, relative to the largest layer.
 """
 from __future__ import annotations
 
@@ -22,9 +22,10 @@ def _mix(a: QColor, b: QColor, t: float) -> QColor:
     )
 
 
-def wire_styles(edges, parameters: dict[str, np.ndarray]) -> dict:
-    """edge -> (colour, width) for the edges into a node with a ``<node>.weight``; others are absent."""
-    weights = {e: parameters.get(f"{e.dst}.weight") for e in edges}
+def wire_styles(edges, parameters: dict[str, np.ndarray], weight_names: dict[str, str]) -> dict:
+    """edge -> (colour, width) for the edges into a node with weights (``weight_names``: node -> the
+    parameter shown as its weights); others are absent."""
+    weights = {e: parameters.get(weight_names.get(e.dst, "")) for e in edges}
     weights = {e: w for e, w in weights.items() if w is not None and w.size and np.isfinite(w).all()}
     if not weights:
         return {}
@@ -56,7 +57,7 @@ class WirePainter:
             return
         self._version = version
         parameters = detail.parameters if detail is not None and detail.parameters and s.info is not None else {}
-        styles = wire_styles(list(self.scene.edge_items), parameters)
+        styles = wire_styles(list(self.scene.edge_items), parameters, s.info.weights if s.info else {})
         for edge, item in self.scene.edge_items.items():
             if hasattr(item, "set_weight_style"):
                 item.set_weight_style(*styles.get(edge, (None, None)))

@@ -2,8 +2,8 @@
 the dataset (for names and standardization), and the part of the graph that makes the prediction.
 
 The exported network runs from the Input node(s) to the *output node*: the node wired into the
-first Loss node (``Model.output_id``). Loss nodes are left out. A graph with several losses is
-exported with the first loss's input as its output; every node that feeds no prediction is left out.
+first Loss node in the file (``Model.output_id``; the canvas marks it). Loss nodes are left out; every
+node that feeds no prediction is left out.
 """
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ import numpy as np
 from ..datasets import Dataset
 from ..errors import NeuroCanvasError
 from ..model import Model
+from ..nodes import LoweringContext
 from ..nodes import losses as loss_functions
 from ..project import Project
-from ..trainer import Trainer
+from ..trainer import parse_training, split_rows
 
 
 class ExportError(NeuroCanvasError):
@@ -35,11 +36,15 @@ class Network:
 
     project: Project
     dataset: Dataset
-    trainer: Trainer
+    model: Model
+    settings: dict  # the project's training settings (with any overrides)
 
-    @property
-    def model(self) -> Model:
-        return self.trainer.model
+    def split(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(x_train, y_train, x_val, y_val): the rows as training splits them, features in float64
+        as the network sees them (standardized if the dataset is)."""
+        train, val = split_rows(len(self.dataset.x), self.settings["validation_split"], self.settings["seed"])
+        x, y = np.asarray(self.dataset.x, dtype=np.float64), self.dataset.y
+        return x[train], y[train], x[val], y[val]
 
     @property
     def output_id(self) -> str:
@@ -58,7 +63,10 @@ class Network:
         return self.dataset.n_features
 
     def width(self, node_id: str) -> int:
-        return self.model.widths[node_id]
+        return self.model.width(node_id)
+
+    def shape(self, node_id: str):
+        return self.model.shapes[node_id]
 
     def needed(self, targets: list[str]) -> list[str]:
         """The nodes (not Input, not Loss) that ``targets`` depend on, in topological order."""
@@ -79,8 +87,12 @@ class Network:
     def node(self, node_id: str):
         return self.project.graph.nodes[node_id]
 
-    def parameter(self, name: str) -> np.ndarray:
-        return self.model.parameters[name]
+    def context(self, node_id: str, name: str, inputs: list[str]) -> LoweringContext:
+        """What an exporter tells the node's kind to lower it: names, inputs, shapes and its arrays."""
+        model = self.model
+        return LoweringContext(node_id, name, dict(model.params[node_id]), inputs,
+                               [model.shapes[s] for s in model.sources[node_id]], model.shapes[node_id],
+                               model.arrays_of(node_id))
 
     @property
     def output_kind(self) -> str:
@@ -89,14 +101,14 @@ class Network:
         if self.dataset.task != "classification":
             return "values"
         node = self.node(self.output_id)
-        if node.type == "Activation" and node.params["function"] in ("softmax", "sigmoid"):
+        if node.kind.activation(node.params) in ("softmax", "sigmoid"):
             return "probabilities"
         return "scores"
 
     @property
     def threshold(self) -> float:
         """Above this a one-unit output predicts class 1 (0.5, or 0 for ±1 targets)."""
-        function = self.model.layers[self.model.loss_ids[0]].function
+        function = self.model.layers[self.model.output_loss].function
         return loss_functions.FUNCTIONS[function].threshold
 
     def metadata(self) -> dict[str, str]:
@@ -128,9 +140,10 @@ def compile_project(project: Project, dataset: Dataset | None = None, require_tr
     if require_trained and not project.parameters:
         raise ExportError(not_trained_message(project))
     dataset = dataset if dataset is not None else project.load_data()
-    settings = {**project.training, **(training or {})}
-    trainer = Trainer(project.graph, dataset, settings, project.parameters, project.history, project.epoch)
-    return Network(project, dataset, trainer)
+    settings = parse_training({**project.training, **(training or {})})
+    model = Model(project.graph, settings["dtype"], settings["seed"], dataset)
+    model.load_parameters(project.parameters, strict=bool(project.parameters))
+    return Network(project, dataset, model, settings)
 
 
 def standardize_features(network: Network, x_raw: np.ndarray) -> np.ndarray:
@@ -139,3 +152,4 @@ def standardize_features(network: Network, x_raw: np.ndarray) -> np.ndarray:
     if network.standardized:
         x = (x - network.dataset.mean) / network.dataset.std
     return x
+

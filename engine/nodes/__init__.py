@@ -1,18 +1,35 @@
-"""The registry of node types; the editor's palette and inspector read it."""
+"""The registry of node kinds. A kind is one file in this package and one ``register`` call below;
+validation, the model, the exports, the views, the palette and the inspector ask it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from . import activations, losses
 from .activations import Activation
-from .base import Layer, NodeType, ShapeError
-from .layers import Add, Concat, Dense, Dropout, Input, Maxout
+from .base import (Layer, LoweringContext, NodeType, Parameter, Shape, ShapeError, TorchLowering, format_shape,
+                   is_image)
+from .dense import Dense
+from .dropout import Dropout
+from .input import Input
 from .losses import Loss
+from .maxout import Maxout
+from .merge import Add, Concat
+from .reshaping import Flatten, Reshape
 
-NODE_TYPES: dict[str, NodeType] = {
-    t.name: t for t in (Input(), Dense(), Dropout(), Maxout(), Activation(), Add(), Concat(), Loss())
-}
-CATEGORIES = ("data", "layers", "activations", "merge", "losses")
+NODE_TYPES: dict[str, NodeType] = {}
+# Palette groups, in the palette's order.
+CATEGORIES = ("data", "layers", "activations", "convolution", "normalization", "shape", "merge", "losses")
+
+
+def register(kind: NodeType) -> NodeType:
+    if kind.category not in CATEGORIES:
+        raise ValueError(f"{kind.name}: unknown category {kind.category!r}")
+    NODE_TYPES[kind.name] = kind
+    return kind
+
+
+for _kind in (Input(), Dense(), Dropout(), Maxout(), Activation(), Flatten(), Reshape(), Add(), Concat(), Loss()):
+    register(_kind)
 
 
 def node_type(name: str) -> NodeType:
@@ -21,7 +38,7 @@ def node_type(name: str) -> NodeType:
 
 @dataclass(frozen=True)
 class PaletteEntry:
-    """One thing a person can drag onto the canvas: a type with some params preset."""
+    """One thing a person can drag onto the canvas: a kind with some params preset."""
 
     label: str
     category: str
@@ -32,25 +49,20 @@ class PaletteEntry:
 
 
 def palette_entries() -> list[PaletteEntry]:
-    """Every node type, with each activation and each loss as its own entry."""
+    """Every kind, with each activation function and each loss function as its own entry."""
     entries = []
-    for t in NODE_TYPES.values():
-        if t.name == "Activation":
+    for kind in NODE_TYPES.values():
+        if kind.functions:
             entries += [
-                PaletteEntry(f.label, t.category, t.name, {"function": key}, f.help, f.formula)
-                for key, f in activations.FUNCTIONS.items()
-            ]
-        elif t.name == "Loss":
-            entries += [
-                PaletteEntry(f.label, t.category, t.name, {"function": key}, f.help, f.formula)
-                for key, f in losses.FUNCTIONS.items()
+                PaletteEntry(f.label, kind.category, kind.name, {"function": key}, f.help, f.formula)
+                for key, f in kind.functions.items()
             ]
         else:
-            entries.append(PaletteEntry(t.name, t.category, t.name, {}, t.help))
+            entries.append(PaletteEntry(kind.name, kind.category, kind.name, {}, kind.help))
     return entries
 
 
 __all__ = [
-    "CATEGORIES", "NODE_TYPES", "Layer", "NodeType", "PaletteEntry", "ShapeError",
-    "node_type", "palette_entries",
+    "CATEGORIES", "NODE_TYPES", "Layer", "LoweringContext", "NodeType", "PaletteEntry", "Parameter", "Shape",
+    "ShapeError", "TorchLowering", "format_shape", "is_image", "node_type", "palette_entries", "register",
 ]

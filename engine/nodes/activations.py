@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from ..params import ParamSpec, fill_params
-from .base import Layer, NodeType
+from .base import Layer, LoweringContext, NodeType, Parameter, TorchLowering
 
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
@@ -73,92 +73,102 @@ class Function:
     help: str
     forward: Callable
     backward: Callable
+    torch: str  # the PyTorch module, formatted with the node's params and `channels`
     setting: str | None = None  # the node param this function reads, if any
 
 
 FUNCTIONS: dict[str, Function] = {
     "identity": Function(
         "Identity", "f(z) = z", "Passes values through unchanged; the output of a regression.",
-        lambda z, _: z, lambda z, a, g, _: g,
+        lambda z, _: z, lambda z, a, g, _: g, torch="nn.Identity()",
     ),
     "step": Function(
         "Step", "f(z) = 1 if z > 0 else 0",
         "The perceptron's threshold. Its gradient is zero, so nothing before it learns by backpropagation.",
-        lambda z, _: (z > 0).astype(z.dtype), lambda z, a, g, _: np.zeros_like(g),
+        lambda z, _: (z > 0).astype(z.dtype), lambda z, a, g, _: np.zeros_like(g), torch="Step()",
     ),
     "sigmoid": Function(
         "Sigmoid", "σ(z) = 1 / (1 + e^−z)",
         "Squashes to (0, 1): a probability for two classes. Saturates, so deep stacks of it vanish gradients.",
-        lambda z, _: _sigmoid(z), lambda z, a, g, _: g * a * (1.0 - a),
+        lambda z, _: _sigmoid(z), lambda z, a, g, _: g * a * (1.0 - a), torch="nn.Sigmoid()",
     ),
     "tanh": Function(
         "Tanh", "tanh(z) = (e^z − e^−z) / (e^z + e^−z)",
         "Squashes to (−1, 1), centred on zero.",
-        lambda z, _: np.tanh(z), lambda z, a, g, _: g * (1.0 - a * a),
+        lambda z, _: np.tanh(z), lambda z, a, g, _: g * (1.0 - a * a), torch="nn.Tanh()",
     ),
     "relu": Function(
         "ReLU", "f(z) = max(0, z)",
         "Zero for negative inputs, identity otherwise: cheap, and does not saturate for z > 0.",
-        lambda z, _: np.maximum(z, 0), lambda z, a, g, _: g * (z > 0),
+        lambda z, _: np.maximum(z, 0), lambda z, a, g, _: g * (z > 0), torch="nn.ReLU()",
     ),
     "leaky_relu": Function(
         "Leaky ReLU", "f(z) = z if z > 0 else α·z",
         "Like ReLU with a small slope α for negative inputs, so units cannot die.",
         lambda z, al: np.where(z > 0, z, al * z), lambda z, a, g, al: np.where(z > 0, g, al * g),
-        setting="negative_slope",
+        torch="nn.LeakyReLU(negative_slope={negative_slope!r})", setting="negative_slope",
     ),
     "elu": Function(
         "ELU", "f(z) = z if z > 0 else α·(e^z − 1)",
         "Smooth for negative inputs, saturating at −α.",
-        _elu, lambda z, a, g, al: np.where(z > 0, g, g * (a + al)), setting="alpha",
+        _elu, lambda z, a, g, al: np.where(z > 0, g, g * (a + al)), torch="nn.ELU(alpha={alpha!r})", setting="alpha",
     ),
     "selu": Function(
         "SELU", "f(z) = λ·(z if z > 0 else α·(e^z − 1))",
         "Scaled ELU whose constants keep activations normalised in deep stacks (use lecun_normal init).",
         lambda z, _: SELU_SCALE * _elu(z, SELU_ALPHA),
-        lambda z, a, g, _: np.where(z > 0, SELU_SCALE * g, g * (a + SELU_SCALE * SELU_ALPHA)),
+        lambda z, a, g, _: np.where(z > 0, SELU_SCALE * g, g * (a + SELU_SCALE * SELU_ALPHA)), torch="nn.SELU()",
     ),
     "gelu": Function(
         "GELU", "f(z) ≈ ½·z·(1 + tanh(√(2/π)·(z + 0.044715·z³)))",
         "Smooth ReLU weighted by the Gaussian CDF (tanh approximation) used by transformers.",
-        _gelu, _gelu_grad,
+        _gelu, _gelu_grad, torch='nn.GELU(approximate="tanh")',
     ),
     "swish": Function(
         "Swish", "f(z) = z·σ(z)", "Smooth, non-monotonic; also called SiLU.",
-        lambda z, _: z * _sigmoid(z), _swish_grad,
+        lambda z, _: z * _sigmoid(z), _swish_grad, torch="nn.SiLU()",
     ),
     "mish": Function(
         "Mish", "f(z) = z·tanh(softplus(z))", "Smooth, non-monotonic, close to Swish.",
-        _mish, _mish_grad,
+        _mish, _mish_grad, torch="nn.Mish()",
     ),
     "softplus": Function(
         "Softplus", "f(z) = ln(1 + e^z)", "A smooth ReLU.",
-        lambda z, _: _softplus(z), lambda z, a, g, _: g * _sigmoid(z),
+        lambda z, _: _softplus(z), lambda z, a, g, _: g * _sigmoid(z), torch="nn.Softplus()",
     ),
     "softmax": Function(
         "Softmax", "f(z)ᵢ = e^zᵢ / Σⱼ e^zⱼ",
         "Turns a row of scores into probabilities over classes; pair it with categorical cross-entropy.",
-        lambda z, _: _softmax(z), _softmax_grad,
+        lambda z, _: _softmax(z), _softmax_grad, torch="nn.Softmax(dim=1)",
     ),
     "prelu": Function(
         "PReLU", "f(z) = z if z > 0 else aᵢ·z",
         "Leaky ReLU whose negative slope aᵢ is learned, one per unit (starts at 0.25).",
-        None, None,
+        None, None, torch="nn.PReLU({channels}, init=0.25)",
     ),
 }
 
 
+STEP_HELPER = '''
+
+class Step(nn.Module):
+    """1 where the input is positive, else 0 (its gradient is zero)."""
+
+    def forward(self, z):
+        # + 0 · z: the layers before still get a (zero) gradient, as in NeuroCanvas
+        return (z > 0).to(z.dtype) + 0 * z
+'''
+
+
 class ActivationLayer(Layer):
-    def __init__(self, params: dict, width: int, dtype) -> None:
+    def __init__(self, params: dict, channels: int, image: bool, dtype) -> None:
         super().__init__()
         self.function = function = params["function"]
         self.fn = FUNCTIONS[function]
         self.alpha = params[self.fn.setting] if self.fn.setting else None
-        # Set by the model when a following loss computes this activation's gradient
-        # itself in fused, numerically stable form: backward then passes the gradient through.
-        self.fused = False
+        self.image = image
         if function == "prelu":
-            self.params["slope"] = np.full(width, 0.25, dtype=dtype)
+            self.params["slope"] = np.full(channels, 0.25, dtype=dtype)
 
     def __getstate__(self) -> dict:
         # The functions are lambdas, which do not pickle: a trainer is sent to a child process
@@ -169,28 +179,34 @@ class ActivationLayer(Layer):
         self.__dict__.update(state)
         self.fn = FUNCTIONS[self.function]
 
+    def _slope(self) -> np.ndarray:
+        """PReLU's slopes, one per unit or per channel, shaped to broadcast over the batch."""
+        slope = self.params["slope"]
+        return slope[:, None, None] if self.image else slope
+
     def forward(self, inputs, training):
         z = inputs[0]
         self.z = z
         if "slope" in self.params:
-            self.a = np.where(z > 0, z, self.params["slope"] * z)
+            self.a = np.where(z > 0, z, self._slope() * z)
         else:
             self.a = self.fn.forward(z, self.alpha)
         return self.a
 
     def backward(self, grad):
-        if self.fused:
-            return [grad]
         if "slope" in self.params:
             negative = self.z <= 0
-            self.grads["slope"] = (grad * self.z * negative).sum(axis=0)
-            return [np.where(negative, self.params["slope"] * grad, grad)]
+            per_value = grad * self.z * negative
+            self.grads["slope"] = per_value.sum(axis=(0, 2, 3) if self.image else 0)
+            return [np.where(negative, self._slope() * grad, grad)]
         return [self.fn.backward(self.z, self.a, grad, self.alpha)]
 
 
 class Activation(NodeType):
     name = "Activation"
     category = "activations"
+    functions = FUNCTIONS
+    elementwise = True
     help = "Applies a function to every value: the non-linearity between layers."
     params = {
         "function": ParamSpec("choice", "relu", "The function applied to each value.", choices=tuple(FUNCTIONS)),
@@ -204,15 +220,69 @@ class Activation(NodeType):
         ),
     }
 
-    def build(self, params, widths, rng, dtype):
-        return ActivationLayer(params, widths[0], dtype)
+    def parameters(self, params, shapes):
+        # PReLU learns a slope per unit of a vector, per channel of an image (as torch's nn.PReLU(C)).
+        return [Parameter("slope", (shapes[0][0],))] if params["function"] == "prelu" else []
 
-    def parameter_count(self, params, widths):
-        return widths[0] if params["function"] == "prelu" else 0
+    def build(self, params, shapes, rng, dtype):
+        return ActivationLayer(params, shapes[0][0], len(shapes[0]) == 3, dtype)
 
     def label(self, params):
         return FUNCTIONS[params["function"]].label
 
+    def activation(self, params):
+        return params["function"]
+
+    def onnx(self, b, ctx):
+        return _onnx(b, ctx)
+
+    def torch(self, ctx):
+        p = ctx.params
+        module = FUNCTIONS[p["function"]].torch.format(channels=ctx.in_shapes[0][0], **p)
+        state = (("slope", "weight", False),) if p["function"] == "prelu" else ()
+        helpers = (("Step", STEP_HELPER),) if p["function"] == "step" else ()
+        return TorchLowering(f"self.{ctx.name}({ctx.inputs[0]})", module, state, helpers)
+
+
+def _onnx(b, ctx: LoweringContext) -> str:
+    """The activation as standard ONNX operators: GELU (tanh approximation), Swish and Mish composed
+    from primitives, the step as Greater + Cast."""
+    node_id, params, z = ctx.node_id, ctx.params, ctx.inputs[0]
+    function = params["function"]
+    if function == "identity":
+        return b.op("Identity", [z], node_id)
+    if function == "step":
+        positive = b.op("Greater", [z, b.scalar(f"{node_id}.zero", 0.0)], f"{node_id}.positive")
+        return b.op("Cast", [positive], node_id, to=b.onnx.TensorProto.FLOAT)
+    simple = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "softplus": "Softplus"}
+    if function in simple:
+        return b.op(simple[function], [z], node_id)
+    if function == "leaky_relu":
+        return b.op("LeakyRelu", [z], node_id, alpha=float(params["negative_slope"]))
+    if function == "elu":
+        return b.op("Elu", [z], node_id, alpha=float(params["alpha"]))
+    if function == "selu":
+        return b.op("Selu", [z], node_id, alpha=SELU_ALPHA, gamma=SELU_SCALE)
+    if function == "softmax":
+        return b.op("Softmax", [z], node_id, axis=1)
+    if function == "prelu":
+        slope = ctx.arrays["slope"]
+        slope = slope.reshape(-1, 1, 1) if len(ctx.shape) == 3 else slope
+        return b.op("PRelu", [z, b.constant(f"{node_id}.slope", slope)], node_id)
+    if function == "swish":  # z·σ(z)
+        return b.op("Mul", [z, b.op("Sigmoid", [z], f"{node_id}.sigmoid")], node_id)
+    if function == "mish":  # z·tanh(softplus(z))
+        soft = b.op("Softplus", [z], f"{node_id}.softplus")
+        return b.op("Mul", [z, b.op("Tanh", [soft], f"{node_id}.tanh")], node_id)
+    # gelu: ½·z·(1 + tanh(√(2/π)·(z + 0.044715·z³)))
+    cube = b.op("Pow", [z, b.scalar(f"{node_id}.three", 3.0)], f"{node_id}.cube")
+    scaled = b.op("Mul", [cube, b.scalar(f"{node_id}.k", 0.044715)], f"{node_id}.scaled_cube")
+    inner = b.op("Add", [z, scaled], f"{node_id}.inner")
+    arg = b.op("Mul", [inner, b.scalar(f"{node_id}.c", GELU_C)], f"{node_id}.arg")
+    t = b.op("Tanh", [arg], f"{node_id}.tanh")
+    one_plus = b.op("Add", [t, b.scalar(f"{node_id}.one", 1.0)], f"{node_id}.one_plus")
+    half_z = b.op("Mul", [z, b.scalar(f"{node_id}.half", 0.5)], f"{node_id}.half_z")
+    return b.op("Mul", [half_z, one_plus], node_id)
 
 
 def curve(params: dict, z: np.ndarray) -> np.ndarray:
@@ -225,4 +295,4 @@ def curve(params: dict, z: np.ndarray) -> np.ndarray:
     filled = fill_params(Activation.params, params, "params")
     z = np.asarray(z, dtype=np.float64)
     rows = np.stack([z, np.zeros_like(z)], axis=1) if filled["function"] == "softmax" else z[:, None]
-    return ActivationLayer(filled, rows.shape[1], np.float64).forward([rows], False)[:, 0]
+    return ActivationLayer(filled, rows.shape[1], False, np.float64).forward([rows], False)[:, 0]

@@ -3,8 +3,10 @@
 Every loss averages over the batch. Each function is a pair of pure helpers over the
 prediction ``p`` and the encoded target ``t`` (see ``encode_targets``):
 ``value(p, t, delta) -> float`` and ``grad(p, t, delta) -> dL/dp``.
-Two pairings run fused on the logits for numerical stability: softmax followed by
-categorical cross-entropy and sigmoid followed by binary cross-entropy.
+A cross-entropy after its activation — sigmoid then binary cross-entropy, softmax then categorical
+cross-entropy or KL divergence — is computed from the activation's input, the logits, with
+log-sigmoid or log-softmax (``FUSED``), whatever else reads the activation: log(clip(p)) would be
+wrong once a logit gap passes ~16.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from ..params import ParamSpec
-from .base import Layer, NodeType
+from .base import Layer, NodeType, need_vector
 
 EPS = 1e-7  # keeps log() finite when an unfused probability reaches 0 or 1
 
@@ -103,6 +105,11 @@ def _cce_logits_grad(z, t, _):
     return (p * t.sum(axis=1, keepdims=True) - t) * (1.0 / len(z))
 
 
+def _kl_logits(z, t, _):
+    safe_t = np.where(t > 0, t, 1.0)
+    return float(np.sum(t * (np.log(safe_t) - _log_softmax(z))) / len(z))
+
+
 def _kl(p, t, _):
     safe_t = np.where(t > 0, t, 1.0)
     return float(np.sum(t * (np.log(safe_t) - np.log(np.clip(p, EPS, 1.0)))) / len(p))
@@ -132,50 +139,68 @@ class Function:
     value: Callable
     grad: Callable
     targets: str  # how class targets are encoded: "values", "probability", "one_hot", "sign"
+    torch: str  # the loss in PyTorch over the prediction {p} and the targets {t} (train.py's names)
     threshold: float = 0.5  # a one-unit output above this predicts class 1
 
 
 FUNCTIONS: dict[str, Function] = {
-    "mse": Function("Mean squared error", "L = mean((y − ŷ)²)", "The regression default.", _mse, _mse_grad, "values"),
-    "mae": Function("Mean absolute error", "L = mean(|y − ŷ|)", "Robust to outliers; constant gradient.", _mae, _mae_grad, "values"),
+    "mse": Function("Mean squared error", "L = mean((y − ŷ)²)", "The regression default.", _mse, _mse_grad, "values",
+                    "F.mse_loss({p}, {t})"),
+    "mae": Function("Mean absolute error", "L = mean(|y − ŷ|)", "Robust to outliers; constant gradient.", _mae, _mae_grad,
+                    "values", "F.l1_loss({p}, {t})"),
     "huber": Function(
         "Huber", "L = ½r² if |r| ≤ δ else δ(|r| − ½δ)", "Squared near zero, absolute far out.",
-        _huber, _huber_grad, "values",
+        _huber, _huber_grad, "values", "F.huber_loss({p}, {t}, delta={delta!r})",
     ),
     "quadratic": Function(
         "Quadratic", "L = ½·Σ(y − ŷ)² per sample",
         "The textbooks' quadratic loss; its gradient is simply ŷ − y.", _quadratic, _quadratic_grad, "values",
+        "0.5 * (({p} - {t}) ** 2).sum() / len({p})",
     ),
     "binary_cross_entropy": Function(
         "Binary cross-entropy", "L = −mean(y·ln ŷ + (1 − y)·ln(1 − ŷ))",
         "For a probability of class 1: put a sigmoid before it.", _bce, _bce_grad, "probability",
+        "binary_cross_entropy({p}, {t})",
     ),
     "categorical_cross_entropy": Function(
         "Categorical cross-entropy", "L = −mean(Σ yᵢ·ln ŷᵢ)",
         "For one of several classes: put a softmax before it.", _cce, _cce_grad, "one_hot",
+        "-({t} * torch.log({p}.clamp(EPS, 1))).sum() / len({p})",
     ),
     "kl_divergence": Function(
         "KL divergence", "L = mean(Σ yᵢ·(ln yᵢ − ln ŷᵢ))",
         "How far the predicted distribution is from the target one.", _kl, _cce_grad, "one_hot",
+        'F.kl_div(torch.log({p}.clamp(EPS, 1)), {t}, reduction="batchmean")',
     ),
     "hinge": Function(
         "Hinge", "L = mean(max(0, 1 − y·ŷ)), y = ±1", "The support vector machine's margin loss.",
-        _hinge, _hinge_grad, "sign", threshold=0.0,
+        _hinge, _hinge_grad, "sign", "F.relu(1 - {t} * {p}).mean()", threshold=0.0,
     ),
     "perceptron": Function(
         "Perceptron", "L = mean(max(0, −y·z)), y = ±1",
         "Rosenblatt's rule: only misclassified samples move the weights.",
-        _perceptron, _perceptron_grad, "sign", threshold=0.0,
+        _perceptron, _perceptron_grad, "sign", "(-{t} * {p}).clamp(min=0).mean()", threshold=0.0,
     ),
 }
 
-FUSED = {  # (activation before the loss, loss) -> (value, grad) on that activation's input
-    ("sigmoid", "binary_cross_entropy"): (_bce_logits, _bce_logits_grad),
-    ("softmax", "categorical_cross_entropy"): (_cce_logits, _cce_logits_grad),
+@dataclass(frozen=True)
+class Fused:
+    """A loss computed from the logits of the activation before it."""
+
+    value: Callable
+    grad: Callable
+    torch: str  # over the logits {p}
+    pair: Callable | None = None  # (value, grad) at once, sharing the log-softmax
+
+
+FUSED = {  # (activation before the loss, loss) -> the loss on that activation's input
+    ("sigmoid", "binary_cross_entropy"): Fused(
+        _bce_logits, _bce_logits_grad, "F.binary_cross_entropy_with_logits({p}, {t})"),
+    ("softmax", "categorical_cross_entropy"): Fused(
+        _cce_logits, _cce_logits_grad, "F.cross_entropy({p}, {t})", _cce_logits_pair),
+    ("softmax", "kl_divergence"): Fused(
+        _kl_logits, _cce_logits_grad, 'F.kl_div(F.log_softmax({p}, dim=1), {t}, reduction="batchmean")'),
 }
-
-
-PAIRS = {("softmax", "categorical_cross_entropy"): _cce_logits_pair}
 
 
 def encode_targets(function: str, y: np.ndarray, task: str, width: int, dtype) -> np.ndarray:
@@ -206,9 +231,9 @@ class LossLayer(Layer):
         self._pair = None
 
     def fuse(self, activation: str) -> None:
-        """Compute on the logits of the activation before (which then passes gradients through)."""
-        self._value, self._grad = FUSED[(activation, self.function)]
-        self._pair = PAIRS.get((activation, self.function))
+        """Compute on the logits of the activation before: the model feeds them instead of its output."""
+        fused = FUSED[(activation, self.function)]
+        self._value, self._grad, self._pair = fused.value, fused.grad, fused.pair
 
     def loss(self, p: np.ndarray, t: np.ndarray) -> float:
         self.p, self.t = p, t
@@ -224,7 +249,9 @@ class LossLayer(Layer):
 
 class Loss(NodeType):
     name = "Loss"
+    role = "loss"
     category = "losses"
+    functions = FUNCTIONS
     help = "Compares the prediction wired into it with the dataset's targets; training lowers it."
     output_ports = ()
     params = {
@@ -236,10 +263,11 @@ class Loss(NodeType):
         ),
     }
 
-    def infer(self, params, widths):
-        return 0
+    def infer(self, params, shapes):
+        need_vector("a Loss", shapes[0], "put a Flatten and a Dense before it")
+        return ()
 
-    def build(self, params, widths, rng, dtype):
+    def build(self, params, shapes, rng, dtype):
         return LossLayer(params["function"], params["weight"], params["delta"])
 
     def label(self, params):
