@@ -1,0 +1,169 @@
+"""What every live view shares: the View widget (a header, plots or a message), the node chooser,
+and small helpers for images, histograms and long curves."""
+from __future__ import annotations
+
+import logging
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ... import style
+from .. import colors
+
+if TYPE_CHECKING:
+    from ..session import TrainingSession
+    from .hub import ViewHub
+
+FRAME_MS = 33  # ~30 Hz
+HEAVY_MS = 100  # views that run the model on a grid redraw at most ~10 Hz while training
+GRID = 72  # points per side of the input plane
+MAX_POINTS = 3000  # per curve on screen
+LEGEND_ROWS = 8  # entries per column of the Gradients legend
+pg.setConfigOptions(antialias=True)
+log = logging.getLogger(__name__)
+
+
+def f32(a) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def finite(a: np.ndarray) -> np.ndarray:
+    return a[np.isfinite(a)]
+
+
+def symmetric(a: np.ndarray) -> float:
+    a = finite(np.asarray(a))
+    m = float(np.abs(a).max()) if a.size else 1.0
+    return m if m > 0 else 1.0
+
+
+def index_ticks(axis: pg.AxisItem, n: int, names: list[str] | None = None) -> None:
+    """Pixel i spans [i, i + 1]: label its centre with i (or its name) when there are few."""
+    if n <= 16:
+        axis.setTicks([[(i + 0.5, names[i] if names and i < len(names) else str(i)) for i in range(n)]])
+    else:
+        step = max(1, math.ceil(n / 8))
+        axis.setTicks([[(i + 0.5, str(i)) for i in range(0, n, step)]])
+
+
+def histogram(values: np.ndarray, bins: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """Edges and counts. In float64, and (nearly) equal values get a range relative to their magnitude:
+    float32 edges a hair apart would coincide (saturated tanh is 1.0 for every sample)."""
+    values = values.astype(np.float64)
+    lo, hi = float(values.min()), float(values.max())
+    span = max(hi - lo, 1e-3 * max(abs(lo), abs(hi), 1.0))
+    centre = (lo + hi) / 2
+    counts, edges = np.histogram(values, bins=bins, range=(centre - span / 2, centre + span / 2))
+    return edges, counts.astype(float)
+
+
+def strided(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(x) <= MAX_POINTS:
+        return x, y
+    step = math.ceil(len(x) / MAX_POINTS)
+    return x[::step], y[::step]
+
+
+class View(QWidget):
+    """A plot area with a one-line header and a message shown instead of empty plots."""
+
+    title = ""
+    heavy = False
+
+    def __init__(self, hub: ViewHub) -> None:
+        super().__init__()
+        self.hub = hub
+        self.session: TrainingSession = hub.session
+        self.dirty = True
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(4)
+        self.header = QHBoxLayout()
+        self.header.setSpacing(8)
+        layout.addLayout(self.header)
+        self.stack = QStackedWidget()
+        self.message = QLabel(alignment=Qt.AlignCenter, wordWrap=True)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.stack.addWidget(self.graphics)
+        self.stack.addWidget(self.message)
+        layout.addWidget(self.stack, 1)
+        self._theme = style.theme()
+        View.apply_theme(self)  # a subclass's own parts do not exist yet
+
+    def add_plot(self, row: int, col: int, title: str = "", **kwargs) -> pg.PlotItem:
+        plot = self.graphics.addPlot(row=row, col=col, **kwargs)
+        if title:
+            plot.setTitle(title, size="9pt")
+        plot.setMenuEnabled(False)
+        colors.style_plot(plot)
+        return plot
+
+    def plots(self) -> list[pg.PlotItem]:
+        return [item for item in self.graphics.ci.items if isinstance(item, pg.PlotItem)]
+
+    def changeEvent(self, event) -> None:
+        # MainWindow.set_dark sets a new application palette; Qt posts a PaletteChange to every widget.
+        super().changeEvent(event)
+        if event.type() == QEvent.PaletteChange and self._theme is not style.theme():
+            self._theme = style.theme()
+            self.apply_theme()
+
+    def apply_theme(self) -> None:
+        """Take the colours of the current theme; subclasses add what they made from it."""
+        self.graphics.setBackground(colors.background())
+        self.message.setStyleSheet(f"color: {colors.foreground()};")
+        for plot in self.plots():
+            colors.style_plot(plot)
+        self.dirty = True
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.stack.setCurrentWidget(self.message)
+
+    def show_plots(self) -> None:
+        self.stack.setCurrentWidget(self.graphics)
+
+    def clear(self) -> None:
+        """A new trainer: forget what is shown."""
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+
+class NodeChooser(QComboBox):
+    """The node a view shows: follows the canvas selection when the selected node fits."""
+
+    def __init__(self, accepts) -> None:
+        super().__init__()
+        self.accepts = accepts
+        self.setSizeAdjustPolicy(QComboBox.AdjustToContents)
+
+    def fill(self, node_ids: list[str]) -> None:
+        current = self.currentText()
+        self.blockSignals(True)
+        self.clear()
+        self.addItems(node_ids)
+        if current in node_ids:
+            self.setCurrentText(current)
+        self.blockSignals(False)
+
+    def follow(self, selected: list[str]) -> bool:
+        for node_id in selected:
+            index = self.findText(node_id)
+            if index >= 0:
+                if index != self.currentIndex():
+                    self.setCurrentIndex(index)
+                return True
+        return False

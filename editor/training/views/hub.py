@@ -1,0 +1,107 @@
+"""The hub: the views' timer, the canvas selection they follow, and the model run over the plane."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, QRectF, QTimer
+
+from ..session import TrainingSession
+from .activations import ActivationsView
+from .base import FRAME_MS, GRID, HEAVY_MS, log
+from .gradients import GradientsView
+from .loss import LossView
+from .neurons import NeuronsView
+from .output import OutputView
+from .weights import WeightsView
+
+
+class ViewHub(QObject):
+    """Owns the views' timer, the canvas selection they follow, and the model run over the plane."""
+
+    VIEWS = (LossView, WeightsView, ActivationsView, GradientsView, OutputView, NeuronsView)
+
+    def __init__(self, session: TrainingSession, parent=None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.selected: list[str] = []
+        self._plane_cache = (None, None)
+        self._predict_cache: dict = {}
+        self._failed: set[str] = set()  # views whose refresh raised: logged once each
+        self.views = {cls.title: cls(self) for cls in self.VIEWS}
+        self.timer = QTimer(self, interval=FRAME_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        self._heavy_clock = 0
+        session.progressed.connect(self.mark_dirty)
+        session.state_changed.connect(self.mark_dirty)
+        session.cleared.connect(self.clear)
+
+    def mark_dirty(self) -> None:
+        for view in self.views.values():
+            view.dirty = True
+
+    def clear(self) -> None:
+        self._plane_cache = (None, None)
+        for view in self.views.values():
+            view.clear()
+            view.dirty = True
+
+    def set_selection(self, node_ids: list[str]) -> None:
+        self.selected = list(node_ids)
+        for title in ("Weights", "Activations", "Neurons"):
+            view = self.views[title]
+            if view.chooser.follow(self.selected):
+                view.dirty = True
+
+    def tick(self) -> None:
+        heavy_due = self._heavy_clock <= 0
+        self._heavy_clock = self._heavy_clock - 1 if not heavy_due else HEAVY_MS // FRAME_MS - 1
+        for view in self.views.values():
+            if not view.dirty or not view.isVisible():
+                continue
+            if view.heavy and not heavy_due and self.session.running:
+                continue
+            view.dirty = False
+            try:
+                view.refresh()
+            except Exception:  # one broken view must not freeze the others
+                if view.title not in self._failed:
+                    self._failed.add(view.title)
+                    log.exception("The %s view failed to refresh", view.title)
+
+    # ---- the model on the GUI side (a copy: the trainer's own arrays are never touched) ----------------
+    def _loaded_model(self):
+        s = self.session
+        if s.view_model is None or s.detail is None or s.detail.parameters is None:
+            return None
+        if self._predict_cache.get("version") != (s.detail_version, id(s.view_model)):
+            s.view_model.load_parameters(s.detail.parameters, strict=False)
+            self._predict_cache = {"version": (s.detail_version, id(s.view_model))}
+        return s.view_model
+
+    def predict(self, x: np.ndarray) -> np.ndarray | None:
+        model = self._loaded_model()
+        return None if model is None else model.predict(x)
+
+    def plane(self) -> tuple[dict[str, np.ndarray], QRectF] | None:
+        """Every node's output over a GRID × GRID sampling of the two-feature input plane."""
+        s = self.session
+        key = (s.detail_version, id(s.view_model))
+        if self._plane_cache[0] == key:
+            return self._plane_cache[1]
+        model = self._loaded_model()
+        info = s.info
+        if model is None or info is None or info.n_features != 2:
+            return None
+        x = np.concatenate([info.x_train, info.x_val]) if len(info.x_val) else info.x_train
+        lo, hi = x.min(axis=0), x.max(axis=0)
+        pad = (hi - lo) * 0.08 + 1e-6
+        lo, hi = lo - pad, hi + pad
+        xs = np.linspace(lo[0], hi[0], GRID)
+        ys = np.linspace(lo[1], hi[1], GRID)
+        gx, gy = np.meshgrid(xs, ys)
+        points = np.ascontiguousarray(np.stack([gx.ravel(), gy.ravel()], axis=1), dtype=model.dtype)
+        model.forward(points)
+        values = {k: np.asarray(v).reshape(len(points), -1).copy() for k, v in model.values.items()}
+        rect = QRectF(float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1]))
+        self._plane_cache = (key, (values, rect))
+        return values, rect

@@ -1,0 +1,256 @@
+"""The Output view: the prediction over the input plane, the fitted curve, the confusion matrix or
+predicted against actual."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QLabel,
+)
+
+from ... import style
+from .. import colors
+from .base import GRID, View, f32
+
+
+class OutputView(View):
+    title = "Output"
+    heavy = True
+
+    def __init__(self, hub) -> None:
+        super().__init__(hub)
+        self.mode_label = QLabel()
+        self.header.addWidget(self.mode_label, 1)
+        self.discrete_box = QCheckBox("Discretize")
+        self.discrete_box.setToolTip("Show the predicted class instead of the probability")
+        self.discrete_box.toggled.connect(lambda *_: setattr(self, "dirty", True))
+        self.header.addWidget(self.discrete_box)
+        self.plot = self.add_plot(0, 0)
+        self.mode = None
+        self.bar = None
+        self._ranged = None
+
+    def clear(self) -> None:
+        self.mode = None
+        self._ranged = None
+
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        self.mode = None  # built again in the theme's colours
+
+    def _build(self, mode: str) -> None:
+        info = self.session.info
+        self.plot.clear()
+        if self.bar is not None:
+            self.plot.layout.removeItem(self.bar)  # setImageItem(insert_in=plot) put it in the plot's own layout
+            self.bar.scene().removeItem(self.bar)
+            self.bar = None
+        for name in ("bottom", "left"):
+            self.plot.getAxis(name).setTicks(None)
+        self.plot.setTitle(None)
+        self.plot.invertY(False)
+        self.plot.setAspectLocked(mode == "plane")
+        self.discrete_box.setVisible(mode == "plane" and info.task == "classification")
+        if mode == "plane":
+            self.image = pg.ImageItem(axisOrder="row-major")
+            self.plot.addItem(self.image)
+            if info.task == "regression":
+                self.bar = pg.ColorBarItem(values=(0, 1), colorMap=colors.diverging(), interactive=False, width=12,
+                                           colorMapMenu=False, pen=colors.foreground())
+                self.bar.setImageItem(self.image, insert_in=self.plot)
+            self.train_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("#ffffff", width=0.8))
+            self.val_points = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(0, 0, 0, 0), symbol="o")
+            self.plot.addItem(self.train_points)
+            self.plot.addItem(self.val_points)
+            self._set_points()
+            names = info.feature_names
+            self.plot.setLabel("bottom", names[0] if names else "x1")
+            self.plot.setLabel("left", names[1] if len(names) > 1 else "x2")
+        elif mode == "curve":
+            self.train_points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(colors.POSITIVE + "90"), pen=None)
+            self.val_points = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(0, 0, 0, 0), pen=pg.mkPen(colors.NEGATIVE))
+            self.curve = pg.PlotDataItem(pen=pg.mkPen(style.theme().text, width=2.5))
+            for item in (self.train_points, self.val_points, self.curve):
+                self.plot.addItem(item)
+            self.train_points.setData(info.x_train[:, 0], info.y_train.reshape(len(info.y_train), -1)[:, 0])
+            self.val_points.setData(info.x_val[:, 0], info.y_val.reshape(len(info.y_val), -1)[:, 0])
+            self.plot.setLabel("bottom", info.feature_names[0] if info.feature_names else "x")
+            self.plot.setLabel("left", "target")
+        elif mode == "confusion":
+            k = max(info.n_classes, 2)
+            self.image = pg.ImageItem(axisOrder="row-major")
+            self.image.setColorMap(colors.density())
+            self.plot.addItem(self.image)
+            self.plot.invertY(True)
+            self.plot.setAspectLocked(True)
+            self.texts = []
+            for i in range(k):
+                row = []
+                for j in range(k):
+                    t = pg.TextItem("", anchor=(0.5, 0.5), color=style.theme().text)
+                    t.setPos(j + 0.5, i + 0.5)
+                    self.plot.addItem(t)
+                    row.append(t)
+                self.texts.append(row)
+            ticks = [(i + 0.5, (info.class_names[i] if i < len(info.class_names) else str(i))[:10]) for i in range(k)]
+            self.plot.getAxis("bottom").setTicks([ticks])
+            self.plot.getAxis("left").setTicks([ticks])
+            self.plot.setLabel("bottom", "predicted")
+            self.plot.setLabel("left", "actual")
+            self.plot.setRange(xRange=(0, k), yRange=(0, k), padding=0.02)
+        else:  # predicted vs actual
+            self.train_points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(colors.POSITIVE + "80"), pen=None)
+            self.val_points = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(colors.NEGATIVE + "c0"), pen=None)
+            self.diagonal = pg.PlotDataItem(pen=pg.mkPen(colors.foreground(), width=1, style=Qt.DashLine))
+            for item in (self.diagonal, self.train_points, self.val_points):
+                self.plot.addItem(item)
+            self.plot.setLabel("bottom", "actual")
+            self.plot.setLabel("left", "predicted")
+        self.mode = mode
+
+    def _set_points(self) -> None:
+        info = self.session.info
+        if info.task == "classification":
+            self.train_points.setData(info.x_train[:, 0], info.x_train[:, 1],
+                                      brush=[pg.mkBrush(colors.class_colour(int(c))) for c in info.y_train])
+            self.val_points.setData(info.x_val[:, 0], info.x_val[:, 1],
+                                    pen=[pg.mkPen(colors.class_colour(int(c)), width=1.6) for c in info.y_val])
+        else:
+            y = info.y_train.reshape(len(info.y_train), -1)[:, 0]
+            lo, hi = float(y.min()), float(y.max())
+            cmap = colors.diverging()
+            t = (y - lo) / (hi - lo) if hi > lo else np.full_like(y, 0.5)
+            self.train_points.setData(info.x_train[:, 0], info.x_train[:, 1],
+                                      brush=[pg.mkBrush(c) for c in cmap.mapToQColor(t)])
+            self.val_points.setData(info.x_val[:, 0], info.x_val[:, 1], pen=pg.mkPen(colors.foreground(), width=1.2))
+
+    def _mode(self) -> str | None:
+        info = self.session.info
+        if info is None:
+            return None
+        out_width = info.shapes[info.output_id][0]
+        if info.n_features == 2 and (info.task == "classification" or out_width == 1):
+            return "plane"
+        if info.n_features == 1 and info.task == "regression" and out_width == 1:
+            return "curve"
+        if info.task == "classification":
+            return "confusion"
+        return "scatter"
+
+    def refresh(self) -> None:
+        s = self.session
+        mode = self._mode()
+        if mode is None:
+            self.show_message(s.reason or "No model yet.")
+            return
+        if s.detail is None or s.detail.parameters is None:
+            self.show_message("The output appears after the first step.")
+            return
+        if mode != self.mode or getattr(self, "_built_task", None) != s.info.task:  # a plane of classes has no colour bar
+            self._build(mode)
+            self._built_task = s.info.task
+        self.show_plots()
+        info = s.info
+        titles = {
+            "plane": "Prediction over the input plane — filled dots: training, rings: validation",
+            "curve": "The fitted curve over the data",
+            "confusion": f"Confusion matrix on the {'validation' if len(info.x_val) else 'training'} samples",
+            "scatter": "Predicted vs. actual (dashed: perfect)",
+        }
+        self.mode_label.setText(titles[mode])
+        getattr(self, f"_draw_{mode}")()
+
+    def _draw_plane(self) -> None:
+        info = self.session.info
+        grid = self.hub.plane()
+        if grid is None:
+            return
+        values, rect = grid
+        out = values[info.output_id]
+        g = GRID
+        if info.task == "classification":
+            if out.shape[1] == 1:
+                p1 = out[:, 0]
+                if self.discrete_box.isChecked():
+                    p1 = (p1 > 0.5).astype(np.float32)
+                probs = np.stack([1 - p1, p1], axis=1)
+            else:
+                probs = out
+                if self.discrete_box.isChecked():
+                    probs = np.eye(out.shape[1], dtype=np.float32)[out.argmax(axis=1)]
+            rgb = self._blend(probs).reshape(g, g, 3)
+            self.image.setImage(np.ascontiguousarray(rgb, dtype=np.float32), levels=(0, 255), autoLevels=False)
+        else:
+            y = info.y_train.reshape(len(info.y_train), -1)[:, 0]
+            lo, hi = float(y.min()), float(y.max())
+            self.image.setImage(f32(out[:, 0].reshape(g, g)), levels=(lo, hi if hi > lo else lo + 1), autoLevels=False)
+            self.bar.setLevels((lo, hi if hi > lo else lo + 1))
+        self.image.setRect(rect)
+        if self._ranged is not info:
+            self._ranged = info
+            self.plot.setRange(rect, padding=0)
+
+    def _blend(self, probs: np.ndarray) -> np.ndarray:
+        """Each point's colour: the class colours weighted by probability, paled toward the background
+        where the model is unsure (TensorFlow Playground's picture)."""
+        k = probs.shape[1]
+        palette = colors.class_rgb()[:k] if k > 2 else colors.class_rgb()[:2]
+        rgb = probs @ palette
+        confidence = np.clip((probs.max(axis=1) - 1.0 / k) / (1 - 1.0 / k), 0, 1)[:, None]
+        bg = np.array(pg.mkColor(colors.centre()).getRgb()[:3], dtype=np.float32)
+        strength = 0.25 + 0.55 * confidence
+        return bg + (rgb - bg) * strength
+
+    def _predict(self, x: np.ndarray) -> np.ndarray:
+        return self.hub.predict(x)
+
+    def _draw_curve(self) -> None:
+        info = self.session.info
+        x = np.concatenate([info.x_train[:, 0], info.x_val[:, 0]])
+        lo, hi = float(x.min()), float(x.max())
+        pad = (hi - lo) * 0.05 or 1.0
+        grid = np.linspace(lo - pad, hi + pad, 200, dtype=np.float32)[:, None]
+        y = self._predict(grid)
+        if y is not None:
+            self.curve.setData(grid[:, 0], y[:, 0])
+
+    def _draw_confusion(self) -> None:
+        info = self.session.info
+        x, y = (info.x_val, info.y_val) if len(info.x_val) else (info.x_train, info.y_train)
+        out = self._predict(x)
+        if out is None:
+            return
+        k = max(info.n_classes, 2)
+        predicted = out.argmax(axis=1) if out.shape[1] > 1 else (out[:, 0] > 0.5).astype(int)
+        matrix = np.zeros((k, k), dtype=np.float32)
+        np.add.at(matrix, (y.astype(int), predicted.astype(int)), 1)
+        row_share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+        self.image.setImage(np.ascontiguousarray(row_share), levels=(0, 1), autoLevels=False)
+        self.image.setRect(QRectF(0, 0, k, k))
+        # Light text on a dark cell, dark text on a pale one: the map runs pale to dark in the light
+        # theme and dark to pale in the dark theme.
+        cells = self.image.getColorMap().map(row_share.ravel(), mode="float")[:, :3] @ [0.299, 0.587, 0.114]
+        dark_cell = cells.reshape(k, k) < 0.5
+        for i in range(k):
+            for j in range(k):
+                n = int(matrix[i, j])
+                t = self.texts[i][j]
+                t.setText(str(n) if n else "")
+                t.setColor(style.DARK.text if dark_cell[i, j] else style.LIGHT.text)
+        accuracy = float(np.trace(matrix) / max(matrix.sum(), 1))
+        self.plot.setTitle(f"accuracy {accuracy:.1%}", size="9pt")
+
+    def _draw_scatter(self) -> None:
+        info = self.session.info
+        pred_train = self._predict(info.x_train)
+        if pred_train is None:
+            return
+        y_train = info.y_train.reshape(len(info.y_train), -1)
+        self.train_points.setData(y_train.ravel(), pred_train.ravel())
+        if len(info.x_val):
+            y_val = info.y_val.reshape(len(info.y_val), -1)
+            self.val_points.setData(y_val.ravel(), self._predict(info.x_val).ravel())
+        lo, hi = float(y_train.min()), float(y_train.max())
+        self.diagonal.setData([lo, hi], [lo, hi])
