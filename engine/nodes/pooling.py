@@ -18,11 +18,20 @@ class _Pool2DLayer(Layer):
         self.buffers: dict[str, np.ndarray] = {}
         self.pool_size, self.stride = pool_size, stride
         self.offsets = [(i, j) for i in range(pool_size) for j in range(pool_size)]
+        self.overlapping = stride < pool_size
 
     def _windows(self, x: np.ndarray) -> np.ndarray:
         _, _, h, w = x.shape
         k, s = self.pool_size, self.stride
         return window_view(x, k, k, s, conv_output_size(h, k, s, 0, 0), conv_output_size(w, k, s, 0, 0))
+
+    def _give(self, pixels: np.ndarray, grad: np.ndarray, share) -> None:
+        """Pass ``grad · share`` to the input ``pixels`` one window offset read. Overlapping
+        windows share pixels, whose gradients add up; disjoint ones write theirs in place."""
+        if self.overlapping:
+            pixels += grad * share
+        else:
+            np.multiply(grad, share, out=pixels)
 
 
 class MaxPool2DLayer(_Pool2DLayer):
@@ -33,13 +42,17 @@ class MaxPool2DLayer(_Pool2DLayer):
         x = inputs[0]
         windows = self._windows(x)
         out = windows[:, :, 0, 0].copy()
-        # Which offset holds the maximum; a later offset wins only if strictly greater.
-        self.argmax = np.zeros(out.shape, dtype=np.min_scalar_type(len(self.offsets) - 1))
+        # Arithmetic on strided views is slow, so each offset is copied out once and compared
+        # contiguous. ``argmax`` is the offset holding the maximum so far: a later offset takes
+        # over only where strictly greater (ties keep the earliest), and as the offsets grow,
+        # the one taking over is always the larger index, so np.maximum records it.
+        self.argmax = argmax = np.zeros(out.shape, dtype=np.min_scalar_type(len(self.offsets) - 1))
+        candidate = np.empty_like(out)
         for index, (i, j) in enumerate(self.offsets[1:], start=1):
-            candidate = windows[:, :, i, j]
+            np.copyto(candidate, windows[:, :, i, j])
             greater = candidate > out
             np.maximum(out, candidate, out=out)
-            np.copyto(self.argmax, index, where=greater)
+            np.maximum(argmax, greater * argmax.dtype.type(index), out=argmax)
         self.in_shape = x.shape
         return out
 
@@ -49,7 +62,7 @@ class MaxPool2DLayer(_Pool2DLayer):
         dx = np.zeros(self.in_shape, dtype=grad.dtype)
         windows = self._windows(dx)
         for index, (i, j) in enumerate(self.offsets):
-            windows[:, :, i, j] += grad * (self.argmax == index)
+            self._give(windows[:, :, i, j], grad, self.argmax == index)
         return [dx]
 
 
@@ -71,7 +84,7 @@ class AvgPool2DLayer(_Pool2DLayer):
             return [None]
         dx = np.zeros(self.in_shape, dtype=grad.dtype)
         windows = self._windows(dx)
-        share = grad * (1.0 / self.pool_size**2)
+        share = grad.dtype.type(1.0 / self.pool_size**2)
         for i, j in self.offsets:
-            windows[:, :, i, j] += share
+            self._give(windows[:, :, i, j], grad, share)
         return [dx]
