@@ -2,21 +2,23 @@
 
 Run from the repository root:
 
-    PYTHONPATH=. python benchmarks/conv_layers.py                   # both cases (~1.5 minutes)
+    PYTHONPATH=. python benchmarks/conv_layers.py                   # all cases (~3 minutes)
     PYTHONPATH=. python benchmarks/conv_layers.py --case digits --seconds 10
 
-The block: input (64, 1, H, W) → Conv2D, F filters 3×3, padding "same", bias → ReLU →
-MaxPool 2 → flatten → Linear 10 → softmax cross-entropy. One training step is the forward
-pass, the loss and its gradient, the backward pass and a plain SGD update (lr 0.01), on
-seeded random batches (16 of them, cycled).
+The network: input (64, 1, H, W) → one or two blocks [Conv2D F×3×3, padding "same", bias →
+ReLU → MaxPool 2] → flatten → Linear 10 → softmax cross-entropy. One training step is the
+forward pass, the loss and its gradient, the backward pass and a plain SGD update (lr 0.01),
+on seeded random batches (16 of them, cycled).
 
-  digits   (64, 1, 8, 8),   16 filters: the digits example's CNN
-  mnist    (64, 1, 28, 28), 32 filters: does it scale?
+  digits     (64, 1, 8, 8),   16 filters: the digits example's CNN (the issue's aim)
+  mnist      (64, 1, 28, 28), 32 filters: does it scale with the image?
+  two-conv   (64, 1, 28, 28), 16 then 32 filters: the second convolution also computes
+             its input gradient (col2im), which a first one never needs
 
-engine   Conv2DLayer (input gradient off: its input is the data, as the model arranges),
-         the engine's ActivationLayer("relu"), MaxPool2DLayer, DenseLayer, LossLayer fused on
-         the logits (as the model fuses softmax + cross-entropy) and optimizers.SGD, called in
-         order. Once with the BLAS threads NumPy finds, once with OPENBLAS_NUM_THREADS=1.
+engine   Conv2DLayer (the first one without input gradient: its input is the data, as the
+         model arranges), the engine's ActivationLayer("relu"), MaxPool2DLayer, DenseLayer,
+         LossLayer fused on the logits (as the model fuses softmax + cross-entropy) and
+         optimizers.SGD, called in order. Once with the BLAS threads NumPy finds, once with OPENBLAS_NUM_THREADS=1.
 torch    nn.Sequential of the same layers, CrossEntropyLoss on the logits, optim.SGD, with
          torch.set_num_threads(1) and (2).
 
@@ -39,12 +41,16 @@ import time
 import numpy as np
 
 CASES = {
-    "digits": dict(title="digits: (64, 1, 8, 8) → Conv2D 16×3×3 same → ReLU → MaxPool 2 → Linear 10",
-                   size=8, filters=16),
-    "mnist": dict(title="mnist-sized: (64, 1, 28, 28) → Conv2D 32×3×3 same → ReLU → MaxPool 2 → Linear 10",
-                  size=28, filters=32),
+    "digits": dict(size=8, filters=(16,)),
+    "mnist": dict(size=28, filters=(32,)),
+    "two-conv": dict(size=28, filters=(16, 32)),
 }
 BATCH, CLASSES, LR, BATCHES, SEED = 64, 10, 0.01, 16, 0
+
+
+def title(case: dict) -> str:
+    blocks = " → ".join(f"[Conv2D {f}×3×3 same → ReLU → MaxPool 2]" for f in case["filters"])
+    return f"(64, 1, {case['size']}, {case['size']}) → {blocks} → Linear 10"
 
 
 def make_batches(case: dict) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -75,7 +81,8 @@ def measure(step, seconds: float) -> dict:
 
 # ---- NeuroCanvas engine ----------------------------------------------------------------------
 def engine_network(case: dict):
-    """(layers in order, a training-step function, a step function timing each part)."""
+    """(a training-step function, the names of its parts). ``step(clock)`` calls
+    ``clock(part)`` after each part; the layers' parts are named by kind and direction."""
     from engine.nodes.activations import ActivationLayer
     from engine.nodes.convolution import Conv2DLayer, same_padding
     from engine.nodes.layers import DenseLayer
@@ -84,40 +91,46 @@ def engine_network(case: dict):
     from engine.optimizers import SGD
 
     rng = np.random.default_rng(SEED)
-    f, size = case["filters"], case["size"]
-    features = f * (size // 2) ** 2
-    conv = Conv2DLayer((rng.standard_normal((f, 1, 3, 3)) / 3).astype(np.float32), np.zeros(f, np.float32),
-                       1, same_padding(3, 3))
-    conv.need_input_grad = False
-    relu = ActivationLayer({"function": "relu"}, features, np.float32)
-    pool = MaxPool2DLayer(2, 2)
-    dense = DenseLayer((rng.standard_normal((features, CLASSES)) / np.sqrt(features)).astype(np.float32),
-                       np.zeros(CLASSES, np.float32))
+    layers, channels, size = [], 1, case["size"]
+    for f in case["filters"]:
+        weight = rng.standard_normal((f, channels, 3, 3)) / np.sqrt(9 * channels)
+        conv = Conv2DLayer(weight.astype(np.float32), np.zeros(f, np.float32), 1, same_padding(3, 3))
+        conv.need_input_grad = bool(layers)  # the first one's input is the data, as the model arranges
+        layers += [("conv", conv), ("relu", ActivationLayer({"function": "relu"}, 0, np.float32)),
+                   ("pool", MaxPool2DLayer(2, 2))]
+        channels, size = f, size // 2
+    features = channels * size * size
+    weight = rng.standard_normal((features, CLASSES)) / np.sqrt(features)
+    dense = DenseLayer(weight.astype(np.float32), np.zeros(CLASSES, np.float32))
     loss = LossLayer("categorical_cross_entropy", 1.0, 1.0)
     loss.fuse("softmax")
     optimizer = SGD(learning_rate=LR)
-    named = {"conv": conv, "dense": dense}
-    params = {f"{n}.{k}": v for n, layer in named.items() for k, v in layer.params.items()}
+    trained = [(f"{i}", layer) for i, (_, layer) in enumerate(layers) if layer.params] + [("dense", dense)]
+    params = {f"{n}.{k}": v for n, layer in trained for k, v in layer.params.items()}
     batches = [(x, encode_targets("categorical_cross_entropy", y, "classification", CLASSES, np.float32))
                for x, y in make_batches(case)]
-    parts = ["conv forward", "relu forward", "pool forward", "dense forward", "loss",
-             "dense backward", "pool backward", "relu backward", "conv backward", "sgd"]
+    parts = [f"{kind} {direction}" for direction in ("forward", "backward") for kind in ("conv", "relu", "pool")]
+    parts += ["dense forward", "dense backward", "loss", "sgd"]
     counter = iter(range(10**12))
 
-    def step(clock=None):
+    def step(clock=lambda part: None):
         x, t = batches[next(counter) % BATCHES]
-        tick = clock or (lambda part: None)
-        a = conv.forward([x], True); tick(0)
-        b = relu.forward([a], True); tick(1)
-        c = pool.forward([b], True); tick(2)
-        z = dense.forward([c.reshape(len(c), -1)], True); tick(3)
+        for kind, layer in layers:
+            x = layer.forward([x], True)
+            clock(f"{kind} forward")
+        z = dense.forward([x.reshape(len(x), -1)], True)
+        clock("dense forward")
         loss.loss(z, t)
-        (g,) = loss.backward(); tick(4)
-        (g,) = dense.backward(g); tick(5)
-        (g,) = pool.backward(g.reshape(c.shape)); tick(6)
-        (g,) = relu.backward(g); tick(7)
-        conv.backward(g); tick(8)
-        optimizer.step(params, {f"{n}.{k}": v for n, layer in named.items() for k, v in layer.grads.items()}); tick(9)
+        (g,) = loss.backward()
+        clock("loss")
+        (g,) = dense.backward(g)
+        g = g.reshape(x.shape)
+        clock("dense backward")
+        for kind, layer in reversed(layers):
+            (g,) = layer.backward(g)
+            clock(f"{kind} backward")
+        optimizer.step(params, {f"{n}.{k}": v for n, layer in trained for k, v in layer.grads.items()})
+        clock("sgd")
 
     return step, parts
 
@@ -131,25 +144,25 @@ def engine_parts(case: dict, seconds: float) -> dict:
     """Microseconds per step of each part: the minimum over rounds of a few steps."""
     step, parts = engine_network(case)
     steps = 10 if case["size"] < 16 else 2
-    rounds = max(20, int(seconds * 20))
-    best = [float("inf")] * len(parts)
+    best = dict.fromkeys(parts, float("inf"))
     best_total = float("inf")
-    for _ in range(rounds):
-        spent = [0.0] * len(parts)
-        last = [time.perf_counter()]
+    for _ in range(max(20, int(seconds * 20))):
+        spent = dict.fromkeys(parts, 0.0)
+        last = time.perf_counter()
 
         def clock(part):
+            nonlocal last
             now = time.perf_counter()
-            spent[part] += now - last[0]
-            last[0] = now
+            spent[part] += now - last
+            last = now
 
         start = time.perf_counter()
         for _ in range(steps):
-            last[0] = time.perf_counter()
+            last = time.perf_counter()
             step(clock)
         best_total = min(best_total, (time.perf_counter() - start) / steps)
-        best = [min(b, s / steps) for b, s in zip(best, spent)]
-    return {"total": best_total * 1e6, "parts": {p: b * 1e6 for p, b in zip(parts, best)}}
+        best = {p: min(best[p], spent[p] / steps) for p in parts}
+    return {"total": best_total * 1e6, "parts": {p: b * 1e6 for p, b in best.items()}}
 
 
 # ---- PyTorch -------------------------------------------------------------------------------
@@ -157,11 +170,11 @@ def torch_rows(case: dict, seconds: float) -> dict:
     import torch
 
     torch.manual_seed(SEED)
-    f, size = case["filters"], case["size"]
-    model = torch.nn.Sequential(
-        torch.nn.Conv2d(1, f, 3, padding="same"), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(), torch.nn.Linear(f * (size // 2) ** 2, CLASSES),
-    )
+    layers, channels, size = [], 1, case["size"]
+    for f in case["filters"]:
+        layers += [torch.nn.Conv2d(channels, f, 3, padding="same"), torch.nn.ReLU(), torch.nn.MaxPool2d(2)]
+        channels, size = f, size // 2
+    model = torch.nn.Sequential(*layers, torch.nn.Flatten(), torch.nn.Linear(channels * size * size, CLASSES))
     loss_fn = torch.nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
     batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in make_batches(case)]
@@ -234,7 +247,7 @@ def main() -> None:
                 "engine, OPENBLAS_NUM_THREADS=1": collect(key, "engine", args.seconds, True)["engine"]}
         if has_torch():
             rows.update(collect(key, "torch", args.seconds))
-        print(f"\n{CASES[key]['title']}, batch {BATCH}, float32, one SGD training step")
+        print(f"\n{key}: {title(CASES[key])}, float32, one SGD training step")
         print(f"    load average before: {load:.2f} (above ~0.3 someone else is busy: expect noise)")
         print(f"    {'samples/s':>42s} {'median':>9s} {'best':>9s}")
         for name, r in rows.items():
