@@ -47,12 +47,21 @@ def parse_shape(text: str) -> list | str:
     return [int(p) for p in parts] if all(p.isdigit() for p in parts) else text
 
 
+NAMED = {None: "as the pool size"}  # how a named alternative to a number reads in the inspector
+
+
 class ParamField:
     """One param's widget: shows the node's value and sends the user's changes to the document."""
 
     def __init__(self, name: str, spec: ParamSpec, node_type: str, on_edit, labels: dict) -> None:
         self.name, self.spec = name, spec
-        if spec.kind == "int":
+        if spec.kind == "int" and spec.choices:  # a number or a named alternative (padding "same")
+            widget = QComboBox(editable=True)
+            for choice in spec.choices:
+                widget.addItem(NAMED.get(choice, str(choice)), choice)
+            widget.activated.connect(lambda i: on_edit(name, widget.itemData(i)))
+            widget.lineEdit().editingFinished.connect(lambda: on_edit(name, self._typed(widget)))
+        elif spec.kind == "int":
             widget = QSpinBox(keyboardTracking=False)
             widget.setRange(int(spec.minimum if spec.minimum is not None else -INT_LIMIT),
                             int(spec.maximum if spec.maximum is not None else INT_LIMIT))
@@ -80,6 +89,15 @@ class ParamField:
         widget.setToolTip(spec.help)
         self.widget = widget
 
+    def _typed(self, widget: QComboBox):
+        """The combo's text as the value it names: a choice's label, a whole number, or the text itself
+        (for the engine to refuse with its message)."""
+        text = widget.currentText().strip()
+        for i in range(widget.count()):
+            if widget.itemText(i) == text:
+                return widget.itemData(i)
+        return int(text) if text.isdigit() else text
+
     def show(self, value) -> None:
         w = self.widget
         w.blockSignals(True)
@@ -87,6 +105,11 @@ class ParamField:
             w.setValue(value)
         elif isinstance(w, QCheckBox):
             w.setChecked(value)
+        elif isinstance(w, QComboBox) and w.isEditable():
+            index = w.findData(value) if value in self.spec.choices else -1
+            w.setCurrentIndex(index)
+            if index < 0:
+                w.setEditText(str(value))
         elif isinstance(w, QComboBox):
             w.setCurrentIndex(w.findData(value))
         elif self.spec.kind == "shape":

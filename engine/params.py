@@ -38,6 +38,8 @@ class ParamSpec:
                 return value
             raise ParamError(f"{name}: must be true or false, got {_short(value)}")
         if self.kind == "int":
+            if self.choices and (value is None or isinstance(value, str)) and value in self.choices:
+                return value  # a named alternative to a number: padding "same", a stride None (as the pool)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or (
                 isinstance(value, float) and not value.is_integer()
             ):
@@ -78,6 +80,9 @@ class ParamSpec:
         return list(value)
 
     def _range_text(self, noun: str) -> str:
+        if self.kind == "int" and self.choices:
+            named = " or ".join("null" if c is None else f'"{c}"' for c in self.choices)
+            return f"must be {noun} from {self.minimum:g} to {self.maximum:g}, or {named}"
         if self.minimum is not None and self.maximum is not None:
             return f"must be {noun} from {self.minimum:g} to {self.maximum:g}"
         if self.minimum is not None:

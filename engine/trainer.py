@@ -125,6 +125,7 @@ class Trainer:
         self._warned_rate: float | None = None  # the learning rate the last rising-loss warning named
         self._pending_optimizer: dict | None = None
         self._split()
+        self._check_batch_statistics()
         self._in_epoch = False
         self._order: np.ndarray | None = None  # this epoch's visiting order (None: as stored)
         self._x_buffer = np.empty((0, 0), self.dtype)  # the shuffled batch, gathered in place
@@ -151,6 +152,18 @@ class Trainer:
         self.t_val = self.model.encode_targets(self.y_val, ds.task)
         probe_from = self.x_val if len(self.x_val) else self.x_train
         self.probe = probe_from[:PROBE_SIZE]
+
+    def _check_batch_statistics(self) -> None:
+        """A layer that normalizes with batch statistics cannot train on one value per channel:
+        refuse a batch size that would give it one, naming the node and the way out."""
+        model, n, size = self.model, len(self.x_train), self.batch_size
+        for node_id, kind in model.kinds.items():
+            if not kind.batch_statistics or len(model.shapes[model.sources[node_id][0]]) > 1:
+                continue  # an image has height × width values per channel even in a batch of one
+            if size == 1 or n % size == 1:
+                what = "a batch size of 1" if size == 1 else f"{n} training rows in batches of {size} (the last has 1)"
+                raise TrainingError(f"{node_id}: batch normalization needs at least 2 samples per batch, but "
+                                    f"{what}: choose another batch size")
 
     @property
     def batch_size(self) -> int:

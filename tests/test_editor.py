@@ -362,3 +362,28 @@ def test_render_writes_svg(tmp_path):
     render_project(load_project(XOR), out)
     text = out.read_text(encoding="utf-8")
     assert "<svg" in text and ">Dense · 4</text>" in text and ">Sigmoid</text>" in text
+
+
+def test_a_padding_is_a_number_or_same_and_an_images_shape_is_typed_as_numbers(window):
+    doc = window.document
+    doc.add_node("Conv2D", {}, (0, 300))
+    window.scene.select_nodes(["conv2d"])
+    padding = next(f.widget for f in window.inspector.fields if f.name == "padding")
+    padding.setEditText("2")
+    padding.lineEdit().editingFinished.emit()
+    assert doc.graph.nodes["conv2d"].params["padding"] == 2
+    padding.setCurrentIndex(padding.findData("same"))
+    padding.activated.emit(padding.currentIndex())
+    assert doc.graph.nodes["conv2d"].params["padding"] == "same"
+    padding.setEditText("lots")
+    padding.lineEdit().editingFinished.emit()
+    assert doc.graph.nodes["conv2d"].params["padding"] == "same"
+    assert 'or "same"' in window.inspector.message.text()
+
+    window.scene.select_nodes(["x"])
+    shape = next(f.widget for f in window.inspector.fields if f.name == "shape")
+    shape.setText("1×2×1")
+    shape.editingFinished.emit()
+    assert doc.graph.nodes["x"].params["shape"] == [1, 2, 1]
+    doc.undo_stack.undo()
+    assert doc.graph.nodes["x"].params["shape"] == []

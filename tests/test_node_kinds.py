@@ -29,6 +29,16 @@ EXAMPLES: dict[str, tuple[dict, list]] = {
     "Dropout": ({"size": 3}, [("Dense", {"units": 4}), ("Dropout", {"rate": 0.3})]),
     "Maxout": ({"size": 3}, [("Maxout", {"units": 3, "pieces": 2})]),
     "Activation": ({"shape": [2, 3, 3]}, [("Activation", {"function": "prelu"}), ("Flatten", {})]),
+    "Conv2D": ({"shape": [2, 5, 6]}, [("Conv2D", {"filters": 3, "kernel_size": 3, "stride": 2, "padding": 1}),
+                                      ("Activation", {"function": "tanh"}), ("Flatten", {})]),
+    "MaxPool2D": ({"shape": [2, 5, 5]}, [("Conv2D", {"filters": 2, "kernel_size": 2, "padding": "same"}),
+                                         ("MaxPool2D", {"pool_size": 3, "stride": 2}), ("Flatten", {})]),
+    "AvgPool2D": ({"shape": [1, 5, 4]}, [("Conv2D", {"filters": 2, "kernel_size": 1}), ("AvgPool2D", {}),
+                                         ("Flatten", {})]),
+    "BatchNorm": ({"shape": [2, 3, 3]}, [("Conv2D", {"filters": 3, "kernel_size": 3, "padding": "same"}),
+                                         ("BatchNorm", {"momentum": 0.3}), ("Flatten", {}), ("Dense", {"units": 5}),
+                                         ("BatchNorm", {}), ("Activation", {"function": "tanh"})]),
+    "LayerNorm": ({"size": 3}, [("Dense", {"units": 5}), ("LayerNorm", {}), ("Activation", {"function": "tanh"})]),
     "Flatten": ({"shape": [2, 3, 3]}, [("Activation", {"function": "prelu"}), ("Flatten", {})]),
     "Reshape": ({"size": 8}, [("Dense", {"units": 12}), ("Reshape", {"shape": [3, 2, 2]}),
                               ("Activation", {"function": "prelu"}), ("Reshape", {"shape": [12]})]),
@@ -56,9 +66,11 @@ def example(kind: str):
     project = make_project(nodes + [("out", "Dense", {"units": TARGETS}), ("loss", "Loss", {"function": "mse"})],
                            edges + [(last, "out"), ("out", "loss")],
                            inline_regression(rows=24, features=features, targets=TARGETS), name=f"{kind} example",
-                           training={"optimizer": {"name": "sgd", "learning_rate": 0.05}, "batch_size": 8,
+                           training={"optimizer": {"name": "sgd", "learning_rate": 0.01}, "batch_size": 8,
                                      "validation_split": 0.25})
-    return trained(project, epochs=1)
+    project = trained(project, epochs=1)
+    assert project.history["val_loss"][0] < 100, f"{kind}'s example must train sanely: {project.history}"
+    return project
 
 
 KINDS = sorted(NODE_TYPES)

@@ -261,3 +261,11 @@ def test_the_split_and_the_shuffle_are_the_algorithm_docs_project_format_describ
         xb, yb, _ = trainer._next_batch()
         np.testing.assert_array_equal(xb, trainer.x_train[rows[:16]])
         np.testing.assert_array_equal(yb, trainer.y_train[rows[:16]])
+
+
+@pytest.mark.parametrize("batch_size, why", [(1, "a batch size of 1"), (53, "160 training rows in batches of 53 \\(the last has 1\\)")])
+def test_batch_normalization_refuses_batches_of_one_sample_naming_the_node(xor, batch_size, why):
+    graph = chain(("Dense", {"units": 4}), ("BatchNorm", {}), ("Dense", {"units": 1}),
+                  ("Activation", {"function": "sigmoid"}), ("Loss", {"function": "binary_cross_entropy"}), input_size=2)
+    with pytest.raises(TrainingError, match=f"n1: batch normalization needs at least 2 samples per batch, but .*{why}"):
+        Trainer(graph, xor, settings(batch_size=batch_size, validation_split=0.2))

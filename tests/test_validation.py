@@ -176,3 +176,35 @@ def test_an_input_that_feeds_nothing_is_asked_to_be_wired_not_to_learn():
     graph = chain(("Dense", {"units": 2}), ("Loss", {}))
     graph.add_node("Input", {"size": 3}, node_id="spare")
     assert only(validate(graph), "spare").message == "its data reaches no loss: wire it into the network"
+
+
+def test_a_convolution_after_a_vector_names_the_node_and_the_fix():
+    graph = chain(("Conv2D", {}), ("Flatten", {}), ("Dense", {"units": 3}), ("Loss", {}))
+    problem = only(validate(graph), "n0")
+    assert problem.message == ("Conv2D needs an image input (channels, height, width) but gets a vector of 3: "
+                               "put it after an Input with a shape, or a Reshape")
+
+
+def test_a_dense_after_an_image_asks_for_a_flatten_and_shapes_flow_through_convolutions():
+    graph = chain(("Conv2D", {"filters": 8, "kernel_size": 3, "padding": "same"}), ("MaxPool2D", {}),
+                  ("Dense", {"units": 3}), ("Loss", {}))
+    graph.set_param("x", "shape", [1, 8, 8])
+    assert "put a Flatten before it" in only(validate(graph), "n2").message
+    assert infer_shapes(graph)["n1"] == (8, 4, 4)
+
+
+@pytest.mark.parametrize("params, fix", [
+    ({"kernel_size": 9}, "make kernel_size smaller or add padding"),
+    ({"padding": "same", "stride": 2}, 'padding "same" keeps the size only with stride 1'),
+])
+def test_a_convolution_that_does_not_fit_says_why(params, fix):
+    graph = chain(("Conv2D", params), ("Flatten", {}), ("Dense", {"units": 3}), ("Loss", {}))
+    graph.set_param("x", "shape", [1, 8, 8])
+    assert fix in only(validate(graph), "n0").message
+
+
+def test_sizes_that_cannot_fit_in_memory_are_refused_before_anything_is_allocated():
+    """Issue 14: two Dense layers of 100,000 units raised MemoryError (74.5 GiB) in the event loop."""
+    graph = chain(("Dense", {"units": 100_000}), ("Dense", {"units": 100_000}), ("Loss", {}))
+    problem = only(validate(graph), "n1")
+    assert problem.severity == ERROR and "37.3 GiB" in problem.message and "make the layers smaller" in problem.message

@@ -8,12 +8,15 @@ from . import activations, losses
 from .activations import Activation
 from .base import (Layer, LoweringContext, NodeType, Parameter, Shape, ShapeError, TorchLowering, format_shape,
                    is_image)
+from .convolution import Conv2D
 from .dense import Dense
 from .dropout import Dropout
 from .input import Input
 from .losses import Loss
 from .maxout import Maxout
 from .merge import Add, Concat
+from .normalization import BatchNorm, LayerNorm
+from .pooling import AvgPool2D, MaxPool2D
 from .reshaping import Flatten, Reshape
 
 NODE_TYPES: dict[str, NodeType] = {}
@@ -28,7 +31,8 @@ def register(kind: NodeType) -> NodeType:
     return kind
 
 
-for _kind in (Input(), Dense(), Dropout(), Maxout(), Activation(), Flatten(), Reshape(), Add(), Concat(), Loss()):
+for _kind in (Input(), Dense(), Dropout(), Maxout(), Activation(), Conv2D(), MaxPool2D(), AvgPool2D(), BatchNorm(),
+              LayerNorm(), Flatten(), Reshape(), Add(), Concat(), Loss()):
     register(_kind)
 
 

@@ -128,6 +128,8 @@ class NodeType:
     # The output is the input, value by value (an activation, dropout, a normalization): a message about
     # "the last layer" looks through it.
     elementwise: bool = False
+    # Its layer normalizes with the batch's statistics while training: a batch needs two values per channel.
+    batch_statistics: bool = False
     # A kind with a `function` param lists its functions (each with label, formula and help): the
     # palette offers each as its own entry.
     functions: dict = {}

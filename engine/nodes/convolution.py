@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .base import Layer
+from ..params import ParamSpec
+from .base import Layer, NodeType, Parameter, ShapeError, TorchLowering, need_image
+from .initializers import init_params, init_weight
 
 
 def same_padding(kh: int, kw: int) -> tuple[int, int, int, int]:
@@ -41,7 +43,6 @@ class Conv2DLayer(Layer):
     def __init__(self, weight: np.ndarray, bias: np.ndarray | None, stride: int,
                  padding: tuple[int, int, int, int]) -> None:
         super().__init__()
-        self.buffers: dict[str, np.ndarray] = {}
         self.params["weight"] = weight
         if bias is not None:
             self.params["bias"] = bias
@@ -108,3 +109,70 @@ class Conv2DLayer(Layer):
         if top or bottom or left or right:
             return np.ascontiguousarray(padded[:, :, top : top + h, left : left + w])
         return padded
+
+
+class Conv2D(NodeType):
+    name = "Conv2D"
+    category = "convolution"
+    help = ("Slides `filters` learned kernel_size × kernel_size filters over the image: each output channel is one "
+            "filter's response at every position (cross-correlation, as torch's Conv2d).")
+    params = {
+        "filters": ParamSpec("int", 8, "How many filters: the output's channels.", minimum=1, maximum=4096),
+        "kernel_size": ParamSpec("int", 3, "The filters' height and width, in pixels.", minimum=1, maximum=64),
+        "stride": ParamSpec("int", 1, "How far the filter moves between positions.", minimum=1, maximum=64),
+        "padding": ParamSpec("int", 0, "Zeros added around the image: a number of pixels on each side, or "
+                             '"same" to keep the size (stride 1).', minimum=0, maximum=64, choices=("same",)),
+        "bias": ParamSpec("bool", True, "Add a learned bias to every filter's output."),
+        **init_params("he_uniform"),
+    }
+
+    def _padding(self, params: dict) -> tuple[int, int, int, int]:
+        k, padding = params["kernel_size"], params["padding"]
+        return same_padding(k, k) if padding == "same" else (padding,) * 4
+
+    def infer(self, params, shapes):
+        channels, h, w = need_image("Conv2D", shapes[0])
+        k, stride = params["kernel_size"], params["stride"]
+        if params["padding"] == "same" and stride != 1:
+            raise ShapeError(f'padding "same" keeps the size only with stride 1, not {stride}: '
+                             "set stride 1, or a padding in pixels")
+        top, bottom, left, right = self._padding(params)
+        oh, ow = conv_output_size(h, k, stride, top, bottom), conv_output_size(w, k, stride, left, right)
+        if oh < 1 or ow < 1:
+            raise ShapeError(f"a {k}×{k} filter does not fit an image of {h}×{w} with padding {params['padding']}: "
+                             "make kernel_size smaller or add padding")
+        return (params["filters"], oh, ow)
+
+    def parameters(self, params, shapes):
+        k, filters = params["kernel_size"], params["filters"]
+        weight = Parameter("weight", (filters, shapes[0][0], k, k), penalized=True, weights=True)
+        return [weight, Parameter("bias", (filters,))] if params["bias"] else [weight]
+
+    def build(self, params, shapes, rng, dtype):
+        k, filters, channels = params["kernel_size"], params["filters"], shapes[0][0]
+        weight = init_weight(params["init"], (filters, channels, k, k), channels * k * k, filters * k * k,
+                             params["std"], rng, dtype)
+        bias = np.zeros(filters, dtype=dtype) if params["bias"] else None
+        return Conv2DLayer(weight, bias, params["stride"], self._padding(params))
+
+    def label(self, params):
+        k = params["kernel_size"]
+        return f"Conv2D · {params['filters']} {k}×{k}"
+
+    def onnx(self, b, ctx):
+        top, bottom, left, right = self._padding(ctx.params)
+        k = ctx.params["kernel_size"]
+        inputs = [ctx.inputs[0], b.constant(f"{ctx.node_id}.weight", ctx.arrays["weight"])]
+        if "bias" in ctx.arrays:
+            inputs.append(b.constant(f"{ctx.node_id}.bias", ctx.arrays["bias"]))
+        return b.op("Conv", inputs, ctx.node_id, kernel_shape=[k, k], strides=[ctx.params["stride"]] * 2,
+                    pads=[top, left, bottom, right])
+
+    def torch(self, ctx):
+        p = ctx.params
+        padding = '"same"' if p["padding"] == "same" else p["padding"]
+        bias = "" if p["bias"] else ", bias=False"
+        module = (f"nn.Conv2d({ctx.in_shapes[0][0]}, {p['filters']}, {p['kernel_size']}, stride={p['stride']}, "
+                  f"padding={padding}{bias})")
+        state = (("weight", "weight", False),) + ((("bias", "bias", False),) if p["bias"] else ())
+        return TorchLowering(f"self.{ctx.name}({ctx.inputs[0]})", module, state)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Layer
+from ..params import ParamSpec
+from .base import Layer, NodeType, Parameter, TorchLowering, need_vector
 
 
 def _normalize(x: np.ndarray, axes: tuple[int, ...], eps: float) -> tuple[np.ndarray, ...]:
@@ -31,7 +32,7 @@ class BatchNormLayer(Layer):
                  running_var: np.ndarray, momentum: float, eps: float) -> None:
         super().__init__()
         self.params["weight"], self.params["bias"] = weight, bias
-        self.buffers: dict[str, np.ndarray] = {"running_mean": running_mean, "running_var": running_var}
+        self.buffers.update(running_mean=running_mean, running_var=running_var)
         self.momentum, self.eps = momentum, eps
 
     @staticmethod
@@ -83,7 +84,6 @@ class LayerNormLayer(Layer):
     def __init__(self, weight: np.ndarray, bias: np.ndarray, eps: float) -> None:
         super().__init__()
         self.params["weight"], self.params["bias"] = weight, bias
-        self.buffers: dict[str, np.ndarray] = {}
         self.eps = eps
 
     def forward(self, inputs, training):
@@ -96,3 +96,66 @@ class LayerNormLayer(Layer):
         if not self.need_input_grad:
             return [None]
         return [_normalize_backward(grad * self.params["weight"], self.xhat, self.inv_std, (-1,))]
+
+
+class BatchNorm(NodeType):
+    name = "BatchNorm"
+    category = "normalization"
+    elementwise = True
+    batch_statistics = True
+    help = ("Normalizes each feature (or each channel of an image) with the batch's mean and variance while "
+            "training, and with running averages of them in evaluation; then scales by γ and shifts by β.")
+    params = {
+        "momentum": ParamSpec("float", 0.1, "How far the running statistics move toward each batch's.",
+                              minimum=0.0, maximum=1.0),
+        "eps": ParamSpec("float", 1e-5, "Added to the variance before its square root.", minimum=1e-12, maximum=1.0),
+    }
+
+    def parameters(self, params, shapes):
+        c = (shapes[0][0],)
+        return [Parameter("weight", c), Parameter("bias", c),
+                Parameter("running_mean", c, trainable=False), Parameter("running_var", c, trainable=False)]
+
+    def build(self, params, shapes, rng, dtype):
+        c = shapes[0][0]
+        return BatchNormLayer(np.ones(c, dtype), np.zeros(c, dtype), np.zeros(c, dtype), np.ones(c, dtype),
+                              params["momentum"], params["eps"])
+
+    def onnx(self, b, ctx):
+        inputs = [ctx.inputs[0]] + [b.constant(f"{ctx.node_id}.{name}", ctx.arrays[name])
+                                    for name in ("weight", "bias", "running_mean", "running_var")]
+        return b.op("BatchNormalization", inputs, ctx.node_id, epsilon=float(ctx.params["eps"]))
+
+    def torch(self, ctx):
+        p = ctx.params
+        module = f"nn.BatchNorm{'2' if len(ctx.shape) == 3 else '1'}d({ctx.shape[0]}, eps={p['eps']!r}, momentum={p['momentum']!r})"
+        state = tuple((name, name, False) for name in ("weight", "bias", "running_mean", "running_var"))
+        return TorchLowering(f"self.{ctx.name}({ctx.inputs[0]})", module, state)
+
+
+class LayerNorm(NodeType):
+    name = "LayerNorm"
+    category = "normalization"
+    elementwise = True
+    help = "Normalizes each sample's features to mean 0 and variance 1, then scales by γ and shifts by β."
+    params = {"eps": ParamSpec("float", 1e-5, "Added to the variance before its square root.", minimum=1e-12, maximum=1.0)}
+
+    def infer(self, params, shapes):
+        need_vector("LayerNorm", shapes[0])
+        return shapes[0]
+
+    def parameters(self, params, shapes):
+        return [Parameter("weight", shapes[0]), Parameter("bias", shapes[0])]
+
+    def build(self, params, shapes, rng, dtype):
+        f = shapes[0][0]
+        return LayerNormLayer(np.ones(f, dtype), np.zeros(f, dtype), params["eps"])
+
+    def onnx(self, b, ctx):
+        inputs = [ctx.inputs[0], b.constant(f"{ctx.node_id}.weight", ctx.arrays["weight"]),
+                  b.constant(f"{ctx.node_id}.bias", ctx.arrays["bias"])]
+        return b.op("LayerNormalization", inputs, ctx.node_id, axis=-1, epsilon=float(ctx.params["eps"]))
+
+    def torch(self, ctx):
+        module = f"nn.LayerNorm({ctx.shape[0]}, eps={ctx.params['eps']!r})"
+        return TorchLowering(f"self.{ctx.name}({ctx.inputs[0]})", module, (("weight", "weight", False), ("bias", "bias", False)))

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Layer
+from ..params import ParamSpec
+from .base import Layer, NodeType, ShapeError, TorchLowering, need_image
 from .convolution import conv_output_size, window_view
 
 
 class _Pool2DLayer(Layer):
     def __init__(self, pool_size: int, stride: int) -> None:
         super().__init__()
-        self.buffers: dict[str, np.ndarray] = {}
         self.pool_size, self.stride = pool_size, stride
         self.offsets = [(i, j) for i in range(pool_size) for j in range(pool_size)]
         self.overlapping = stride < pool_size
@@ -88,3 +88,54 @@ class AvgPool2DLayer(_Pool2DLayer):
         for i, j in self.offsets:
             self._give(windows[:, :, i, j], grad, share)
         return [dx]
+
+
+class _Pool2D(NodeType):
+    category = "convolution"
+    layer = None  # the Layer class
+    onnx_op = ""
+    torch_module = ""
+    params = {
+        "pool_size": ParamSpec("int", 2, "The window's height and width, in pixels.", minimum=1, maximum=64),
+        "stride": ParamSpec("int", None, "How far the window moves; by default as far as it is wide, so windows "
+                            "do not overlap.", minimum=1, maximum=64, choices=(None,), omit_default=True),
+    }
+
+    @staticmethod
+    def _stride(params: dict) -> int:
+        return params["pool_size"] if params["stride"] is None else params["stride"]
+
+    def infer(self, params, shapes):
+        channels, h, w = need_image(self.name, shapes[0])
+        k, stride = params["pool_size"], self._stride(params)
+        oh, ow = conv_output_size(h, k, stride, 0, 0), conv_output_size(w, k, stride, 0, 0)
+        if oh < 1 or ow < 1:
+            raise ShapeError(f"a {k}×{k} window does not fit an image of {h}×{w}: make pool_size smaller")
+        return (channels, oh, ow)
+
+    def build(self, params, shapes, rng, dtype):
+        return self.layer(params["pool_size"], self._stride(params))
+
+    def label(self, params):
+        k = params["pool_size"]
+        return f"{self.name} · {k}×{k}"
+
+    def onnx(self, b, ctx):
+        k = ctx.params["pool_size"]
+        return b.op(self.onnx_op, ctx.inputs, ctx.node_id, kernel_shape=[k, k], strides=[self._stride(ctx.params)] * 2)
+
+    def torch(self, ctx):
+        module = f"nn.{self.torch_module}({ctx.params['pool_size']}, stride={self._stride(ctx.params)})"
+        return TorchLowering(f"self.{ctx.name}({ctx.inputs[0]})", module)
+
+
+class MaxPool2D(_Pool2D):
+    name = "MaxPool2D"
+    help = "Keeps the largest value of each pool_size × pool_size window of every channel: a smaller image."
+    layer, onnx_op, torch_module = MaxPool2DLayer, "MaxPool", "MaxPool2d"
+
+
+class AvgPool2D(_Pool2D):
+    name = "AvgPool2D"
+    help = "Averages each pool_size × pool_size window of every channel: a smaller, smoother image."
+    layer, onnx_op, torch_module = AvgPool2DLayer, "AveragePool", "AvgPool2d"
