@@ -13,6 +13,7 @@ from pathlib import Path
 import networkx as nx
 
 from .errors import NeuroCanvasError
+from .explain import command as explain_command
 from .project import Project, load_project, save_project
 from .trainer import Outcome, Trainer
 from .validation import has_errors, infer_widths, validate
@@ -59,6 +60,7 @@ def build_parser() -> Parser:
     export.add_argument("--torch", type=Path, metavar="DIR",
                         help="write a PyTorch module, its parameters, the data and a training script")
     export.add_argument("--force", action="store_true", help="overwrite the files in a non-empty --torch folder")
+    explain_command.add_parser(commands)
     return parser
 
 
@@ -241,4 +243,5 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"train": cmd_train, "validate": cmd_validate, "info": cmd_info, "predict": cmd_predict, "export": cmd_export}
+COMMANDS = {"train": cmd_train, "validate": cmd_validate, "info": cmd_info, "predict": cmd_predict, "export": cmd_export,
+            "explain": explain_command.run}
