@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nodes import activations, losses
-from .notation import Line, Num, Part, Var, equation, product_parts, subscript, superscript
+from .notation import Line, Num, Part, Var, equation, product_parts, superscript
 
 # ---- activations ------------------------------------------------------------------------
 
@@ -196,7 +196,7 @@ def fused_slope(activation: str, function: str, p: np.ndarray, t: np.ndarray, k:
     sub = str(k)
     per = f"/{m}" if m > 1 and activation == "sigmoid" else ""
     zv, yh, y = Var("z", sub), Var("ŷ", sub), Var("y", sub)
-    sides: list = [["δ", subscript(sub), " = ∂L/∂", zv]]
+    sides: list = [[Var("δ", sub), " = ∂L/∂", zv]]
     if activation == "sigmoid":
         sides += [["∂L/∂", yh, "·σ′(", zv, ")"], product_parts(Num(dl_dp), Num(p[k] * (1 - p[k])))]
     note = (f"fused: the loss applies the {activation} to the logits itself, which stays exact where "

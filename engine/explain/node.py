@@ -16,11 +16,17 @@ LARGEST_TERMS = 5
 
 @dataclass
 class Factor:
-    """One factor of the chain rule: ``symbol`` (e.g. ∂act₂/∂h₂) is ``meaning`` (tanh′(z₂)) = ``value``."""
+    """One factor of the chain rule: ``symbol`` (e.g. ∂act₂/∂h₂, and as ``html``) is ``meaning``
+    (tanh′(z₂), the slope of «act») = ``value``."""
 
     symbol: str
+    html: str
     meaning: str
     value: float
+    parts: list[Part] = field(repr=False, compare=False, default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"symbol": self.symbol, "html": self.html, "meaning": self.meaning, "value": self.value}
 
 
 @dataclass
@@ -38,7 +44,7 @@ class Chain:
 
     def to_dict(self) -> dict:
         return {"parameter": self.parameter, "index": list(self.index), "value": self.value,
-                "factors": [vars(f) for f in self.factors], "lines": [x.to_dict() for x in self.lines]}
+                "factors": [f.to_dict() for f in self.factors], "lines": [x.to_dict() for x in self.lines]}
 
 
 @dataclass
@@ -153,13 +159,13 @@ def _linear(p: Pass, node: str, unit: int, source: int | None) -> NodeLines:
         consumer = _sole_consumer(p, node)
         if consumer in p.model.loss_ids:
             out.backward.append(_loss_slope(p, consumer, unit))
-        out.backward.append(equation("dL/dz", ["δ", subscript(col), " = ∂L/∂", Var("z", col)], Num(delta),
+        out.backward.append(equation("dL/dz", [Var("δ", col), " = ∂L/∂", Var("z", col)], Num(delta),
                                      note="z is the prediction ŷ itself" if consumer in p.model.loss_ids
                                      else f"from {_origin(p, node)}"))
     if pieces > 1:
         out.backward.append(text_line("maxout", f"only the winning column {winner} gets δ; the other pieces get 0"))
     grad_w = p.gradients[f"{node}.weight"][i, winner]
-    penalty = grad_w - x[i] * delta
+    penalty = grad_w - x[i] * delta if p.penalized else 0.0
     parts = product_parts(Var("x", str(i)), Var("δ", col))
     numbers = product_parts(Num(x[i]), Num(delta))
     if penalty:
@@ -167,7 +173,7 @@ def _linear(p: Pass, node: str, unit: int, source: int | None) -> NodeLines:
     out.backward.append(equation("dL/dw", ["∂L/∂", Var("w", f"{i},{col}")], parts, numbers, Num(grad_w),
                                  note="with the L1/L2 penalty on the weights" if penalty else ""))
     if bias is not None:
-        out.backward.append(equation("dL/db", ["∂L/∂", Var("b", col)], ["δ", subscript(col)],
+        out.backward.append(equation("dL/db", ["∂L/∂", Var("b", col)], Var("δ", col),
                                      Num(p.gradients[f"{node}.bias"][winner])))
     out.backward.append(_flows_back(p, node, z_all, i, winner))
     out.chain = _chain(p, node, unit, i, winner, x[i])
@@ -196,8 +202,7 @@ def _column_deltas(p: Pass, node: str, z_all: np.ndarray) -> np.ndarray:
 def _flows_back(p: Pass, node: str, z_all: np.ndarray, i: int, c: int) -> Line:
     source = p.model.sources[node][0]
     if p.kind(source) == INPUT:
-        return text_line("dL/dx", f"x{subscript(str(i))} is data (from «{source}»): nothing before it learns, "
-                                  "so δ stops here")
+        return line("dL/dx", [Var("x", str(i)), f" is data (from «{source}»): nothing before it learns, so δ stops here"])
     weight = p.model.layers[node].params["weight"]
     deltas = _column_deltas(p, node, z_all)
     share = weight[i, c] * deltas[c]
@@ -241,14 +246,13 @@ def _activation(p: Pass, node: str, k: int, out: NodeLines, selected: bool) -> N
     else:
         out.backward.append(equation("dL/da", ["∂L/∂", Var("a", sub)], Num(da[k]), note=f"from {_origin(p, node)}"))
     if fused:
-        source = p.model.sources[node][0]
         out.backward.append(formulas.fused_slope(function, p.model.layers[fused].function, a, p.targets[fused], k,
-                                                 p.output_gradients[source][k], da[k]))
+                                                 p.logit_gradients[node][k], da[k]))
     elif function == "softmax":
         s = float(a @ da)
         dz = a[k] * (da[k] - s)
         out.backward.append(equation(
-            "dL/dz", ["δ", subscript(sub), " = ∂L/∂", Var("z", sub)], [Var("a", sub), "·(∂L/∂", Var("a", sub), " − Σⱼ aⱼ·∂L/∂aⱼ)"],
+            "dL/dz", [Var("δ", sub), " = ∂L/∂", Var("z", sub)], [Var("a", sub), "·(∂L/∂", Var("a", sub), " − Σⱼ aⱼ·∂L/∂aⱼ)"],
             [*product_parts(Num(a[k])), "·(", Num(da[k]), " − ", Num(s, paren=True), ")"], Num(dz),
             note="softmax mixes the whole row: each score's slope depends on every output"))
     else:
@@ -256,7 +260,7 @@ def _activation(p: Pass, node: str, k: int, out: NodeLines, selected: bool) -> N
             float(formulas.derivative(function, z, a, layer.alpha)[k])
         out.backward.append(formulas.activation_slope(function, z[k], a[k], layer.alpha, fprime, sub,
                                                       None if slope is None else slope[k]))
-        out.backward.append(equation("dL/dz", ["δ", subscript(sub), " = ∂L/∂", Var("z", sub)],
+        out.backward.append(equation("dL/dz", [Var("δ", sub), " = ∂L/∂", Var("z", sub)],
                                      ["∂L/∂", Var("a", sub), "·f′(", Var("z", sub), ")"],
                                      product_parts(Num(da[k]), Num(fprime)), Num(da[k] * fprime)))
     if function == "prelu" and selected:
@@ -296,10 +300,9 @@ def _loss(p: Pass, node: str, k: int) -> NodeLines:
     source = p.model.sources[node][0]
     out.backward.append(_loss_slope(p, node, k))
     if p.fused_loss(source) == node:
-        logits = p.model.loss_inputs[node]
         function = p.model.layers[source].function
         out.backward.append(formulas.fused_slope(function, p.model.layers[node].function, p.values[source],
-                                                 p.targets[node], k, p.output_gradients[logits][k],
+                                                 p.targets[node], k, p.logit_gradients[source][k],
                                                  p.output_gradients[source][k]))
     return out
 
@@ -359,11 +362,11 @@ def _chain(p: Pass, node: str, unit: int, i: int, column: int, x_i: float) -> Ch
     if node not in p.output_gradients:
         return None
     w = Var("w", f"{i},{column}")
-    factors = [Factor(f"∂{Var(node, str(unit)).text()}/∂{w.text()}", f"x{subscript(str(i))}", float(x_i))]
+    factors = [_factor(Var(node, str(unit)), w, f"x{subscript(i)}", x_i)]
     current, u = node, unit
     while True:
         consumer = _sole_consumer(p, current)
-        here = Var(current, str(u)).text()
+        here = Var(current, str(u))
         kind = p.kind(consumer) if consumer else None
         if consumer and kind == ACTIVATION and not p.fused_loss(consumer) and _elementwise(p, consumer):
             layer = p.model.layers[consumer]
@@ -372,15 +375,15 @@ def _chain(p: Pass, node: str, unit: int, i: int, column: int, x_i: float) -> Ch
                 fprime = 1.0 if z[u] > 0 else float(layer.params["slope"][u])
             else:
                 fprime = float(formulas.derivative(layer.function, z, a, layer.alpha)[u])
-            factors.append(Factor(f"∂{Var(consumer, str(u)).text()}/∂{here}", f"f′(z{subscript(str(u))})", fprime))
+            factors.append(_factor(Var(consumer, str(u)), here, f"f′(z{subscript(u)}), the slope of «{consumer}»", fprime))
             current = consumer
             continue
         if consumer and kind == LINEAR and len(p.values[consumer]) == 1:
             layer = p.model.layers[consumer]
             z_all = p.values[current] @ layer.params["weight"] + _bias(p, consumer, slice(None))
             c = int(np.argmax(z_all))
-            factors.append(Factor(f"∂{Var(consumer, '0').text()}/∂{here}", f"w{subscript(f'{u},{c}')} of «{consumer}»",
-                                  float(layer.params["weight"][u, c])))
+            factors.append(_factor(Var(consumer, "0"), here, f"w{subscript(f'{u},{c}')} of «{consumer}»",
+                                   layer.params["weight"][u, c]))
             current, u = consumer, 0
             continue
         if consumer and kind in (ADD, PASS_THROUGH, CONCAT):
@@ -390,8 +393,7 @@ def _chain(p: Pass, node: str, unit: int, i: int, column: int, x_i: float) -> Ch
                     if s == current:
                         break
                     offset += len(p.values[s])
-            factors.append(Factor(f"∂{Var(consumer, str(u + offset)).text()}/∂{here}",
-                                  f"«{consumer}» passes it on unchanged", 1.0))
+            factors.append(_factor(Var(consumer, str(u + offset)), here, f"«{consumer}» passes it on unchanged", 1.0))
             current, u = consumer, u + offset
             continue
         break
@@ -403,13 +405,22 @@ def _chain(p: Pass, node: str, unit: int, i: int, column: int, x_i: float) -> Ch
         meaning = f"ŷ − y: the loss works on the logits, before «{consumer}»"
     else:
         meaning = _origin(p, current)
-    factors.append(Factor(f"∂L/∂{Var(current, str(u)).text()}", meaning, float(p.output_gradients[current][u])))
+    factors.append(_factor("L", Var(current, str(u)), meaning, p.output_gradients[current][u]))
     factors.reverse()
     value = float(np.prod([f.value for f in factors]))
-    lines = [line("chain", [f"∂L/∂{w.text()} = {' · '.join(f.symbol for f in factors)}"])]
-    lines += [equation("factor", f.symbol, Num(f.value), note=f.meaning) for f in factors]
+    symbols: list[Part] = ["∂L/∂", w, " = "]
+    for k, f in enumerate(factors):
+        symbols += ([" · "] if k else []) + f.parts
+    lines = [line("chain", symbols)]
+    lines += [equation("factor", f.parts, Num(f.value), note=f.meaning) for f in factors]
     lines.append(equation("chain_value", ["∂L/∂", w], product_parts(*[Num(f.value) for f in factors]), Num(value)))
     return Chain(f"{node}.weight", (i, column), factors, value, lines)
+
+
+def _factor(top: Var | str, bottom: Var, meaning: str, value: float) -> Factor:
+    parts: list[Part] = ["∂", top, "/∂", bottom]
+    shown = line("factor", parts)
+    return Factor(shown.text, shown.html, meaning, float(value), parts)
 
 
 def _bias(p: Pass, node: str, column) -> np.ndarray | float:

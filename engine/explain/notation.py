@@ -63,7 +63,7 @@ class Var:
 
     def html(self) -> str:
         name = html.escape(self.name)
-        if self.name.isascii() and self.name.isalpha():
+        if self.name[:1].isalpha() and len(self.name.rstrip("\u0302")) == 1:  # a math letter, maybe with a hat
             name = f"<i>{name}</i>"
         return name + (f"<sub>{html.escape(self.sub)}</sub>" if self.sub else "")
 

@@ -32,6 +32,9 @@ class Pass:
     loss: float  # the weighted total
     gradients: dict[str, np.ndarray]  # ∂L/∂θ for every parameter (with the L1/L2 penalty, as training)
     consumers: dict[str, list[str]] = field(default_factory=dict)  # node -> the nodes it feeds, once per wire
+    penalized: bool = False  # the weights' gradients include an L1/L2 penalty
+    # A fused activation's ∂L/∂z: the loss's gradient on the logits, which the activation passes on.
+    logit_gradients: dict[str, np.ndarray] = field(default_factory=dict)
 
     def inputs(self, node: str) -> list[np.ndarray]:
         return [self.values[s] for s in self.model.sources[node]]
@@ -100,6 +103,7 @@ def run_pass(model: Model, x: np.ndarray, targets: dict[str, np.ndarray], l1: fl
     result = Pass(
         model, values, {n: g[0].ravel().copy() for n, g in recorded.items()}, flat_targets,
         dict(model.loss_values), float(loss), {k: g.copy() for k, g in model.gradients.items()}, consumers,
+        bool(l1 or l2),
     )
     _unfuse(result)
     return result
@@ -122,6 +126,7 @@ def _unfuse(p: Pass) -> None:
     for loss_id in p.model.loss_ids:
         activation = p.model.sources[loss_id][0]
         if p.fused_loss(activation) == loss_id:
+            p.logit_gradients[activation] = p.output_gradients[activation]
             p.output_gradients[activation] = loss_gradient(p, loss_id)
 
 

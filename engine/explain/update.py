@@ -96,7 +96,7 @@ def _sgd(optimizer, W, G, eta, wv, gv, old, now, t):
 def _adam(optimizer, W, G, eta, wv, gv, old, now, t):
     h = optimizer.hyper
     b1, b2 = h["beta1"], h["beta2"]
-    m, v = Var("m"), Var("v")
+    m, v, m_hat_v, v_hat_v = Var("m"), Var("v"), Var("m̂"), Var("v̂")
     m_hat, v_hat = now["exp_avg"] / (1 - b1 ** t), now["exp_avg_sq"] / (1 - b2 ** t)
     lines = []
     if h["weight_decay"] and optimizer.DECOUPLED_WEIGHT_DECAY:
@@ -112,17 +112,18 @@ def _adam(optimizer, W, G, eta, wv, gv, old, now, t):
         equation("v", [v, " ← β₂·", v, " + (1 − β₂)·", gv, "²"],
                  [*product_parts(Num(b2), Num(old.get("exp_avg_sq", 0.0))), " + ", *product_parts(Num(1 - b2), G), "²"],
                  Num(now["exp_avg_sq"]), note="the running mean of its square"),
-        equation("m_hat", ["m̂ = ", m, " / (1 − β₁", superscript(t), ")"],
+        equation("m_hat", [m_hat_v, " = ", m, " / (1 − β₁", superscript(t), ")"],
                  [Num(now["exp_avg"]), " / (1 − ", Num(b1), superscript(t), ")"], Num(m_hat),
                  note=f"bias correction: step t = {t}"),
-        equation("v_hat", ["v̂ = ", v, " / (1 − β₂", superscript(t), ")"],
+        equation("v_hat", [v_hat_v, " = ", v, " / (1 − β₂", superscript(t), ")"],
                  [Num(now["exp_avg_sq"]), " / (1 − ", Num(b2), superscript(t), ")"], Num(v_hat)),
     ]
     if h["amsgrad"]:
         v_hat = now["max_exp_avg_sq"] / (1 - b2 ** t)
-        lines.append(equation("v_max", "v̂ uses the largest v so far (AMSGrad)", Num(v_hat)))
+        lines.append(equation("v_max", [v_hat_v, " = max over the steps of ", v, " / (1 − β₂", superscript(t), ")"],
+                              Num(v_hat), note="AMSGrad uses the largest v so far"))
     w = W.value if not (h["weight_decay"] and optimizer.DECOUPLED_WEIGHT_DECAY) else lines[0].value
-    return lines, [wv, " − η·m̂ / (√v̂ + ε)"], \
+    return lines, [wv, " − η·", m_hat_v, " / (√", v_hat_v, " + ε)"], \
         [Num(w), " − ", *product_parts(eta, Num(m_hat)), " / (√", Num(v_hat), " + ", Num(h["eps"]), ")"]
 
 
