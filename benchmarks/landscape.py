@@ -1,7 +1,8 @@
 """How long a loss landscape takes: a 41×41 grid on the digits example, PCA and random directions.
 
 Trains the digits lesson for a few epochs (keeping each epoch's parameters as the path), then
-times ``engine.landscape.loss_landscape`` on the whole training set and on a 512-row subsample.
+times ``engine.landscape.loss_landscape`` on the whole training set and on the default fixed
+subsample (``fixed_subsample``: 512 rows).
 
     PYTHONPATH=. python benchmarks/landscape.py [--epochs N] [--resolution R] [--repeat K]
 
@@ -41,8 +42,8 @@ def main() -> None:
           f"{trainer.dtype}, {args.epochs} epochs of path; {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     print(f"{args.resolution}×{args.resolution} grid, best of {args.repeat}:")
-    for rows in (None, 512):
-        x, t = (trainer.x_train, trainer.t_train) if rows is None else fixed_subsample(trainer.x_train, trainer.t_train, rows)
+    for whole in (True, False):
+        x, t = (trainer.x_train, trainer.t_train) if whole else fixed_subsample(trainer.x_train, trainer.t_train)
         for method in ("pca", "random"):
             best = float("inf")
             for _ in range(args.repeat):

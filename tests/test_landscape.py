@@ -42,7 +42,7 @@ def test_two_parameters_are_the_axes_and_the_path_passes_exactly_through_the_sna
     # Every grid value is the model's loss there; the whole path fits in the picture.
     trainer.model.parameters["line.weight"][0, 0] = land.axes[0].values[3]
     trainer.model.parameters["line.bias"][0] = land.axes[1].values[37]
-    assert land.loss[37, 3] == current_loss(trainer, x, t)
+    assert land.loss[37, 3] == pytest.approx(current_loss(trainer, x, t), rel=1e-12)
     for k, axis in enumerate(land.axes):
         assert axis.values[0] < land.trajectory[:, k].min() and land.trajectory[:, k].max() < axis.values[-1]
     # And the model is left as it was.
@@ -117,3 +117,35 @@ def test_auto_without_a_two_dimensional_path_takes_random_directions_and_cancel_
     assert all(np.array_equal(trainer.model.parameters[k], v) for k, v in before.items())
     with pytest.raises(ValueError, match="one or two parameters"):
         loss_landscape(trainer.model, trainer.x_train, trainer.t_train, method="parameters")
+
+
+def loss_at(trainer, land, i, j, x, t):
+    """The model's own loss at grid point (i, j) of a landscape along directions."""
+    center = {k: v.astype(np.float64) for k, v in trainer.model.parameters.items()}
+    saved = trainer.model.copy_parameters()
+    for k in center:
+        trainer.model.parameters[k][...] = (center[k] + land.axes[0].values[i] * land.directions[0][k]
+                                            + land.axes[1].values[j] * land.directions[1][k])
+    value = current_loss(trainer, x, t)
+    trainer.model.load_parameters(saved)
+    return value
+
+
+@pytest.mark.parametrize("first_layer", ["Dense", "Maxout"])
+def test_every_grid_value_is_the_models_loss_there(first_layer):
+    """The data layer's product is skipped when its output is affine in its parameters (Dense),
+    and the values still agree with a full forward pass; a Maxout layer (not affine) runs in full."""
+    project = load_project(PROJECTS / "08-digits.ncproj")
+    if first_layer == "Maxout":
+        project.graph.remove_node("h")
+        project.graph.add_node("Maxout", {"units": 32, "pieces": 2}, node_id="h")
+        project.graph.connect("pixels", "h")
+        project.graph.connect("h", "relu")
+    trainer = project.trainer()
+    trainer.run(1)
+    x, t = fixed_subsample(trainer.x_train, trainer.t_train, 200)
+    land = loss_landscape(trainer.model, x, t, method="random", resolution=5, seed=1)
+    assert land.center_loss == current_loss(trainer, x, t)
+    for i, j in ((0, 0), (4, 1), (3, 4)):
+        # float32: the same up to rounding (a Maxout taken for affine would be far off)
+        assert land.loss[j, i] == pytest.approx(loss_at(trainer, land, i, j, x, t), rel=1e-4)
