@@ -26,7 +26,7 @@ def test_worked_example_numbers_are_exact():
     assert e.loss == 8.0 and e.losses["loss"].value == 8.0
     assert e.line("dL/dw").value == 8.0 and e.gradients["neuron.weight"].tolist() == [[8.0]]
     assert e.new_values == {"neuron.weight[0, 0]": 4.2}
-    assert e.line("z").text == "z₀ = x₀·w₀,₀ = 2·5 = 10"
+    assert e.line("z").text == "ŷ = z₀ = x₀·w₀,₀ = 2·5 = 10"
     assert e.losses["loss"].text == "L = ½·(ŷ − y)² = ½·(10 − 6)² = 8"
     assert e.line("dL/dy").text == "∂L/∂ŷ = ŷ − y = 10 − 6 = 4"
     assert e.line("dL/dw").text == "∂L/∂w₀,₀ = x₀·δ₀ = 2·4 = 8"
@@ -43,7 +43,7 @@ def test_worked_example_two_steps():
     second = first.after
     assert second.values["neuron"][0] == pytest.approx(8.4, abs=1e-14)
     assert second.loss == pytest.approx(2.88, abs=1e-14)
-    assert second.line("z").text == "z₀ = x₀·w₀,₀ = 2·4.2 = 8.4"
+    assert second.line("z").text == "ŷ = z₀ = x₀·w₀,₀ = 2·4.2 = 8.4"
     assert second.line("dL/dw").text == "∂L/∂w₀,₀ = x₀·δ₀ = 2·2.4 = 4.8"
     assert second.line("w_new").text == "w₀,₀ ← w₀,₀ − η·g = 4.2 − 0.1·4.8 = 3.72"
     again = explainer.step(sample)
@@ -59,7 +59,7 @@ def run_cli(*args):
 def test_cli_text_and_json_show_the_worked_example():
     text = run_cli(WORKED)
     assert text.returncode == 0, text.stderr
-    for expected in ("z₀ = x₀·w₀,₀ = 2·5 = 10", "L = ½·(ŷ − y)² = ½·(10 − 6)² = 8", "∂L/∂w₀,₀ = x₀·δ₀ = 2·4 = 8",
+    for expected in ("ŷ = z₀ = x₀·w₀,₀ = 2·5 = 10", "L = ½·(ŷ − y)² = ½·(10 − 6)² = 8", "∂L/∂w₀,₀ = x₀·δ₀ = 2·4 = 8",
                      "5 − 0.1·8 = 4.2", "neuron.weight  [8]"):
         assert expected in text.stdout
     result = run_cli(WORKED, "--format", "json")
@@ -68,7 +68,14 @@ def test_cli_text_and_json_show_the_worked_example():
     assert data["values"]["neuron"] == [10.0] and data["loss"] == 8.0
     assert data["gradients"]["neuron.weight"] == [[8.0]]
     assert data["new_values"] == {"neuron.weight[0, 0]": 4.2}
-    assert "PySide6" not in result.stderr
+
+
+def test_main_explain_runs_without_qt():
+    code = ("import sys; sys.modules['PySide6'] = None; sys.modules['pyqtgraph'] = None; import main; "
+            f"sys.exit(main.main(['explain', {str(WORKED)!r}, '--format', 'json']))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["loss"] == 8.0
 
 
 def test_cli_refuses_what_the_network_does_not_have():
@@ -263,6 +270,8 @@ def test_typed_values_are_standardized_like_the_dataset():
     assert typed.features == pytest.approx(row.features) and typed.index is None
     with pytest.raises(ExplainError, match="needs 64 feature values"):
         explainer.typed_sample([1.0, 2.0], 0)
+    with pytest.raises(ExplainError, match="target 10: the dataset has classes 0 … 9"):
+        explainer.typed_sample(row.raw, 10)
 
 
 def test_untrained_project_starts_from_trainings_initial_values():

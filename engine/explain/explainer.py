@@ -178,9 +178,13 @@ class Explainer:
             shown += f", … ({len(raw)} features)"
         if ds.task == "classification":
             target = int(target)
-            label = f"class {ds.class_names[target] if target < len(ds.class_names) else target}"
+            if not 0 <= target < ds.n_classes:
+                raise ExplainError(f"target {target}: the dataset has {span(ds.n_classes, 'class', 'classes')}")
+            label = f"class {ds.class_names[target]}"
         else:
             target = [float(v) for v in np.atleast_1d(target)]
+            if len(target) != ds.n_targets:
+                raise ExplainError(f"target: needs {ds.n_targets} values, got {len(target)}")
             label = ", ".join(f"{name} = {Num(v).text()}" for name, v in zip(ds.target_names, target))
         where = f"row {index}" if index is not None else "typed values"
         return Sample(index, features.tolist(), raw.tolist(), target, f"{where}: {shown} → {label}")
@@ -254,9 +258,9 @@ class Explainer:
         return {k: v.astype(self.dtype) for k, v in self.model.parameters.items()}
 
 
-def span(count: int, what: str) -> str:
+def span(count: int, what: str, plural: str | None = None) -> str:
     """"units 0 … 3", or "only unit 0": the valid indices, counted from 0."""
-    return f"only {what} 0" if count == 1 else f"{what}s 0 … {count - 1}"
+    return f"only {what} 0" if count == 1 else f"{plural or what + 's'} 0 … {count - 1}"
 
 
 def _snap(raw: np.ndarray) -> np.ndarray:

@@ -19,9 +19,12 @@ def derivative(function: str, z: np.ndarray, a: np.ndarray, alpha) -> np.ndarray
     return activations.FUNCTIONS[function].backward(z, a, np.ones_like(z), alpha)
 
 
-def activation_forward(function: str, z: float, a: float, alpha, sub: str, slope: float | None = None) -> Line:
-    """``aₖ = f(zₖ) = … = value`` for an element-wise activation (PReLU takes its ``slope``)."""
-    zv, av, Z, A = Var("z", sub), Var("a", sub), Num(z), Num(a)
+def activation_forward(function: str, z: float, a: float, alpha, sub: str, slope: float | None = None,
+                       predicts: str | None = None) -> Line:
+    """``aₖ = f(zₖ) = … = value`` for an element-wise activation (PReLU takes its ``slope``);
+    ``predicts``: the subscript of ŷ when this is the network's prediction (``ŷ = aₖ = …``)."""
+    zv, Z, A = Var("z", sub), Num(z), Num(a)
+    av = _left(Var("a", sub), predicts)
     neg = Num(-z)
     positive = z > 0
     if function == "sigmoid":
@@ -85,9 +88,9 @@ def activation_slope(function: str, z: float, a: float, alpha, fprime: float, su
     return equation("f'", left, F, note="the slope of f at z, computed by the activation's own backward")
 
 
-def softmax_forward(z: np.ndarray, a: np.ndarray, k: int) -> Line:
+def softmax_forward(z: np.ndarray, a: np.ndarray, k: int, predicts: str | None = None) -> Line:
     """``aₖ = exp(zₖ) / Σⱼ exp(zⱼ)`` with the row's scores (all of them for a short row)."""
-    av, zv = Var("a", str(k)), Var("z", str(k))
+    av, zv = _left(Var("a", str(k)), predicts), Var("z", str(k))
     exps = np.exp(z - z.max())
     total = exps.sum()
     if len(z) <= 4:
@@ -202,6 +205,11 @@ def fused_slope(activation: str, function: str, p: np.ndarray, t: np.ndarray, k:
     note = (f"fused: the loss applies the {activation} to the logits itself, which stays exact where "
             f"ŷ is close to 0 or 1; the slope simplifies to ŷ − y")
     return equation("dL/dz", *sides, [yh, " − ", y, per], [Num(p[k]), " − ", Num(t[k]), per], Num(grad), note=note)
+
+
+def _left(symbol: Var, predicts: str | None) -> list[Part]:
+    """``symbol``, or ``ŷ = symbol`` where it is the network's prediction."""
+    return [symbol] if predicts is None else [Var("ŷ", predicts), " = ", symbol]
 
 
 def _sigmoid(z: float) -> float:

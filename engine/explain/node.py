@@ -94,8 +94,8 @@ def _origin(p: Pass, node: str) -> str:
 
 # ---- linear layers: z = Σ xᵢ·wᵢ + b --------------------------------------------------------------
 
-def _weighted_sum(x: np.ndarray, w: np.ndarray, b: float | None, z: float, col: str) -> Line:
-    zv = Var("z", col)
+def _weighted_sum(x: np.ndarray, w: np.ndarray, b: float | None, z: float, col: str, predicts: str | None) -> Line:
+    zv: list[Part] = [Var("z", col)] if predicts is None else [Var("ŷ", predicts), " = ", Var("z", col)]
     n = len(x)
     terms = x * w
     if n <= SHOW_ALL_TERMS:
@@ -132,7 +132,8 @@ def _linear(p: Pass, node: str, unit: int, source: int | None) -> NodeLines:
     col = str(winner)
     for c in columns:
         z = p.values[node][unit] if pieces == 1 else z_all[c]
-        out.forward.append(_weighted_sum(x, weight[:, c], None if bias is None else bias[c], z, str(c)))
+        predicts = _predicts(p, node, unit) if pieces == 1 else None
+        out.forward.append(_weighted_sum(x, weight[:, c], None if bias is None else bias[c], z, str(c), predicts))
     if pieces > 1:
         zs = [Var("z", str(c)) for c in columns]
         out.forward.append(equation(
@@ -178,6 +179,14 @@ def _linear(p: Pass, node: str, unit: int, source: int | None) -> NodeLines:
     out.backward.append(_flows_back(p, node, z_all, i, winner))
     out.chain = _chain(p, node, unit, i, winner, x[i])
     return out
+
+
+def _predicts(p: Pass, node: str, unit: int) -> str | None:
+    """The subscript of ŷ if ``node`` is what a loss compares with the target (else None)."""
+    consumer = _sole_consumer(p, node)
+    if consumer not in p.model.loss_ids:
+        return None
+    return "" if len(p.values[node]) == 1 else str(unit)
 
 
 def _joined(parts: list[Part]) -> list[Part]:
@@ -229,11 +238,12 @@ def _activation(p: Pass, node: str, k: int, out: NodeLines, selected: bool) -> N
     z, a = p.inputs(node)[0], p.values[node]
     slope = layer.params["slope"] if function == "prelu" else None
     sub = str(k)
+    predicts = _predicts(p, node, k)
     if function == "softmax":
-        out.forward.append(formulas.softmax_forward(z, a, k))
+        out.forward.append(formulas.softmax_forward(z, a, k, predicts))
     else:
         out.forward.append(formulas.activation_forward(
-            function, z[k], a[k], layer.alpha, sub, None if slope is None else slope[k]))
+            function, z[k], a[k], layer.alpha, sub, None if slope is None else slope[k], predicts))
     if node not in p.output_gradients:
         if selected:
             out.backward.append(text_line("none", "this node reaches no loss, so nothing flows back through it"))
