@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-HEADLESS = ("train", "validate", "info", "predict", "export")
+HEADLESS = ("train", "validate", "info", "predict", "export", "explain")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from .errors import NeuroCanvasError
+from .explain import command as explain_command
 from .project import Project, load_project, save_project
 from .trainer import Outcome, Trainer
 from .nodes import format_shape
@@ -58,6 +59,7 @@ def build_parser() -> Parser:
     export.add_argument("--torch", type=Path, metavar="DIR",
                         help="write a PyTorch module, its parameters, the data and a training script")
     export.add_argument("--force", action="store_true", help="overwrite the files in a non-empty --torch folder")
+    explain_command.add_parser(commands)
     return parser
 
 
@@ -235,4 +237,5 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"train": cmd_train, "validate": cmd_validate, "info": cmd_info, "predict": cmd_predict, "export": cmd_export}
+COMMANDS = {"train": cmd_train, "validate": cmd_validate, "info": cmd_info, "predict": cmd_predict, "export": cmd_export,
+            "explain": explain_command.run}

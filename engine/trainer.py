@@ -14,6 +14,7 @@ import numpy as np
 
 from .errors import ParamError, TrainingError
 from .graph import Graph
+from .health import HealthMonitor, measure
 from .model import Model
 from .optimizers import make_optimizer, optimizer_to_dict
 from .params import ParamSpec, fill_params
@@ -121,6 +122,7 @@ class Trainer:
         self.detail_requested = False  # the next batch's snapshot carries parameters, activations and gradient norms
         self.norms_requested = False  # the next batch's snapshot carries the gradient norms (cheap: a float each)
         self.warnings: list[str] = []  # advice found while training, oldest first
+        self.health = HealthMonitor(self.model)  # vanishing gradients, dead ReLUs
         self._untrained_loss: float | None = None  # the first batch's loss, if this trainer started at epoch 0
         self._warned_rate: float | None = None  # the learning rate the last rising-loss warning named
         self._pending_optimizer: dict | None = None
@@ -267,6 +269,8 @@ class Trainer:
         for key, value in metrics.items():
             self.history.setdefault(key, []).append(value)
         self._check_rising_loss()
+        if self._warned_rate != self.optimizer.hyper["learning_rate"]:  # else the rate explains it: no other advice
+            self.warnings += self.health.observe(*measure(self.model, self.probe))
 
     def _check_rising_loss(self) -> None:
         """Warn (once per learning rate) when training has made the loss clearly worse than untrained.
