@@ -120,14 +120,22 @@ def _recorder(recorded: dict, node: str, backward):
 
 
 def _unfuse(p: Pass) -> None:
-    """A fused activation (sigmoid or softmax before a cross-entropy) passes the loss's gradient on
-    the logits straight through, so what reached it is ∂L/∂z, not ∂L/∂a. Its ∂L/∂a is the loss's
-    gradient on the probabilities — the textbook quantity the Math view shows."""
-    for loss_id in p.model.loss_ids:
-        activation = p.model.sources[loss_id][0]
-        if p.fused_loss(activation) == loss_id:
-            p.logit_gradients[activation] = p.output_gradients[activation]
-            p.output_gradients[activation] = loss_gradient(p, loss_id)
+    """A cross-entropy fused with its activation (sigmoid or softmax) sends its gradient straight to
+    the logits, past the activation. For the Math view the activation's ∂L/∂a is the textbook one — the
+    loss's gradient on the probabilities, plus what any other reader of the activation sends back — and
+    the loss's gradient on the logits is kept apart (δ = ŷ − y for a lone cross-entropy)."""
+    model = p.model
+    for loss_id in model.loss_ids:
+        activation = model.sources[loss_id][0]
+        if p.fused_loss(activation) != loss_id:
+            continue
+        layer = model.layers[loss_id]
+        function = model.kinds[activation].activation(model.params[activation])
+        fused = loss_functions.FUSED[(function, layer.function)]
+        logits = p.values[model.loss_inputs[loss_id]][None, :]
+        grad = fused.grad(logits, p.targets[loss_id][None, :], layer.delta)
+        p.logit_gradients[activation] = np.asarray(grad, dtype=np.float64)[0] * layer.weight
+        p.output_gradients[activation] = loss_gradient(p, loss_id) + p.output_gradients.get(activation, 0.0)
 
 
 def loss_gradient(p: Pass, loss_id: str) -> np.ndarray:
