@@ -85,7 +85,7 @@ def engine_network(case: dict):
     ``clock(part)`` after each part; the layers' parts are named by kind and direction."""
     from engine.nodes.activations import ActivationLayer
     from engine.nodes.convolution import Conv2DLayer, same_padding
-    from engine.nodes.layers import DenseLayer
+    from engine.nodes.dense import DenseLayer
     from engine.nodes.losses import LossLayer, encode_targets
     from engine.nodes.pooling import MaxPool2DLayer
     from engine.optimizers import SGD
@@ -96,7 +96,7 @@ def engine_network(case: dict):
         weight = rng.standard_normal((f, channels, 3, 3)) / np.sqrt(9 * channels)
         conv = Conv2DLayer(weight.astype(np.float32), np.zeros(f, np.float32), 1, same_padding(3, 3))
         conv.need_input_grad = bool(layers)  # the first one's input is the data, as the model arranges
-        layers += [("conv", conv), ("relu", ActivationLayer({"function": "relu"}, 0, np.float32)),
+        layers += [("conv", conv), ("relu", ActivationLayer({"function": "relu"}, 0, True, np.float32)),
                    ("pool", MaxPool2DLayer(2, 2))]
         channels, size = f, size // 2
     features = channels * size * size

@@ -55,7 +55,7 @@ class HealthMonitor:
                 warnings.append(
                     f"vanishing gradients in {_names(layers)}: for {PATIENCE} epochs their gradient has been under "
                     f"1/{1 / VANISHING_RATIO:.0f} of {reference}'s ({worst.node} gets 1/{1 / worst.relative:,.0f} of it), "
-                    "so they barely learn — ReLU activations or He initialization keep them alive")
+                    "so they barely learn — ReLU activations, He initialization or a BatchNorm before each activation keep them alive")
         self._forget(self._vanishing, vanishing)
         layers = self._lasting("dead", self._dead, dead)
         if layers:

@@ -18,7 +18,7 @@ def test_lesson_10_warns_of_the_sigmoid_tower_only():
     warning = outcome.warnings[0]
     assert warning.startswith("vanishing gradients in sig1, sig2: for 3 epochs their gradient has been under "
                               "1/1000 of sig_out's")
-    assert "ReLU activations or He initialization keep them alive" in warning
+    assert "ReLU activations, He initialization or a BatchNorm before each activation keep them alive" in warning
     assert "relu" not in warning.split(" — ")[0].split(":")[0]
     # It is said once, not every epoch.
     assert trainer.run(5).warnings == []

@@ -7,7 +7,7 @@ import pytest
 
 from engine.nodes.activations import ActivationLayer
 from engine.nodes.convolution import Conv2DLayer, conv_output_size, same_padding
-from engine.nodes.layers import DenseLayer
+from engine.nodes.dense import DenseLayer
 from engine.nodes.normalization import BatchNormLayer, LayerNormLayer
 from engine.nodes.pooling import AvgPool2DLayer, MaxPool2DLayer
 
@@ -279,7 +279,7 @@ def test_one_sgd_step_of_a_small_cnn_matches_torch(torch):
     conv_t, linear_t = net[0], net[4]
     conv_layer = Conv2DLayer(conv_t.weight.detach().numpy().copy(), conv_t.bias.detach().numpy().copy(), 1, same_padding(3, 3))
     conv_layer.need_input_grad = False
-    relu = ActivationLayer({"function": "relu"}, 0, np.float64)
+    relu = ActivationLayer({"function": "relu"}, 0, True, np.float64)
     pool = MaxPool2DLayer(2, 2)
     dense = DenseLayer(linear_t.weight.detach().numpy().T.copy(), linear_t.bias.detach().numpy().copy())
 
