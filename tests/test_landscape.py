@@ -149,3 +149,15 @@ def test_every_grid_value_is_the_models_loss_there(first_layer):
     for i, j in ((0, 0), (4, 1), (3, 4)):
         # float32: the same up to rounding (a Maxout taken for affine would be far off)
         assert land.loss[j, i] == pytest.approx(loss_at(trainer, land, i, j, x, t), rel=1e-4)
+
+
+def test_an_image_network_combines_its_convolution_on_the_reshaped_input():
+    """Regression: the first layer's shortcut fed it the flat rows, which a convolution cannot take."""
+    trainer, _ = trained("12-digits-cnn.ncproj", 0)
+    x, t = fixed_subsample(trainer.x_train, trainer.t_train, 16)
+    land = loss_landscape(trainer.model, x, t, method="random", resolution=3, seed=1)
+    assert land.center_loss == pytest.approx(current_loss(trainer, x, t), rel=1e-6)
+    corner = {k: trainer.model.parameters[k] - land.directions[0][k] - land.directions[1][k]
+              for k in trainer.model.parameters}
+    trainer.model.load_parameters(corner)
+    assert land.loss[0, 0] == pytest.approx(current_loss(trainer, x, t), rel=1e-4)
