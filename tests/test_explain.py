@@ -262,6 +262,20 @@ def test_optimizer_state_of_a_run_is_used():
     assert e.line("m").numbers[1] == pytest.approx(old_m)
 
 
+def test_loading_a_later_moment_explains_as_a_fresh_explainer_does():
+    project = load_project(PROJECTS / "xor.ncproj")
+    explainer = Explainer.for_project(project)
+    trainer = project.trainer()
+    trainer.run(2)
+    state = trainer.optimizer.state_dict()
+    fresh = Explainer(project.graph, explainer.dataset, project.training, trainer.model.copy_parameters(), state)
+    explainer.load(trainer.model.copy_parameters(), state)
+    loaded, expected = (x.explain(x.sample(3), "out", 0, 1) for x in (explainer, fresh))
+    assert loaded.to_dict() == expected.to_dict() and not loaded.notes
+    explainer.load()  # back to the start: initial values, the optimizer's first step
+    again = explainer.explain(explainer.sample(3), "out", 0, 1)
+    assert again.notes and "step" not in again.optimizer.split("—")[1]
+
 def test_typed_values_are_standardized_like_the_dataset():
     project = load_project(PROJECTS / "08-digits.ncproj")
     explainer = Explainer.for_project(project)

@@ -135,12 +135,19 @@ class Explainer:
         seed = self.settings["seed"]
         self.model = Model(graph, np.float64, seed, dataset)
         # The initial values in the training dtype (float32 values are not float64 ones).
-        start = Model(graph, self.dtype, seed, dataset).copy_parameters()
+        self._start = Model(graph, self.dtype, seed, dataset).copy_parameters()
+        self.optimizer = make_optimizer(self.settings["optimizer"])
+        self.load(parameters, optimizer_state)
+
+    def load(self, parameters: dict[str, np.ndarray] | None = None, optimizer_state: dict | None = None) -> None:
+        """Other parameters and optimizer state (a run's later moment) into the same compiled network:
+        as the constructor takes them, without compiling again."""
         parameters = parameters or {}
+        start = self._start
         fitting = {k: v for k, v in parameters.items() if k in start and v.shape == start[k].shape}
         self.model.load_parameters({**start, **fitting})
         self.initialized = sorted(set(start) - set(fitting))  # the parameters not from the project
-        self.optimizer = make_optimizer(self.settings["optimizer"])
+        self.optimizer.reset()
         if optimizer_state:
             self.optimizer.load_state_dict(optimizer_state)
             for state in self.optimizer.state.values():
