@@ -27,6 +27,7 @@ from .data.panel import DatasetPanel
 from .document import Document
 from .export_actions import install_export
 from .inspector import InspectorPanel
+from .math_view import install_math
 from .palette import PalettePanel
 from .predict_panel import install_predict
 from .problems import ProblemsPanel
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self.training = install_training(self)
         self.export = install_export(self, self.export_menu)
         self.predict = install_predict(self)
+        self.math = install_math(self)
         if "loss" in self.docks:  # the data's previews share the wide bottom slot with the plots, as a tab
             self.tabifyDockWidget(self.docks["loss"], self.docks["dataset"])
             self.docks["loss"].raise_()
