@@ -27,6 +27,7 @@ from .data.panel import DatasetPanel
 from .document import Document
 from .export_actions import install_export
 from .inspector import InspectorPanel
+from .landscape_view import install_landscape
 from .math_view import install_math
 from .palette import PalettePanel
 from .predict_panel import install_predict
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
         self.export = install_export(self, self.export_menu)
         self.predict = install_predict(self)
         self.math = install_math(self)
+        self.landscape = install_landscape(self)
         if "loss" in self.docks:  # the data's previews share the wide bottom slot with the plots, as a tab
             self.tabifyDockWidget(self.docks["loss"], self.docks["dataset"])
             self.docks["loss"].raise_()
@@ -491,6 +493,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.training.shutdown()  # stop the run and join the training thread
+        self.landscape.shutdown()
         self.recovery.clear()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
