@@ -405,3 +405,18 @@ def test_quotes_before_a_body_without_them_as_r_writes_a_header(tmp_path):
     path = write(tmp_path, "r.csv", '"x","class"\n' + rows)
     ds = load_csv(path)
     assert ds.feature_names == ["x"] and ds.n_samples == 50 and ds.class_names == ["0", "1", "2"]
+
+
+@pytest.mark.parametrize("labels, names", [
+    (["0", "1"] * 30 + ["cat"], ["0", "1", "cat"]),         # text after many numbers: all are text
+    (["1", "2"] * 30 + ["1.0", "2.00"], ["1", "2"]),        # one class, spelled two ways
+    (["True", "False"] * 30 + ["true"], ["False", "True", "true"]),  # spelled as written
+    (["2", "10"] * 30 + [" NA "], ["2", "10"]),             # a missing marker with spaces, dropped
+])
+def test_labels_read_alike_in_every_chunk(tmp_path, labels, names):
+    text = "x,label\n" + "".join(f"{i},{label}\n" for i, label in enumerate(labels))
+    ds = load_csv(write(tmp_path, "labels.csv", text), missing="drop", task="classification")
+    assert ds.class_names == names
+    kept = [label.strip() for label in labels if label.strip() != "NA"]
+    assert [ds.class_names[k] for k in ds.y] == [
+        str(int(float(label))) if label.replace(".", "").isdigit() else label for label in kept]

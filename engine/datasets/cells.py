@@ -114,33 +114,47 @@ def looks_like_header(rows: list[list[str]]) -> bool:
                for j, cell in enumerate(first))
 
 
-def guess_task(cells: list[str]) -> str:
+def guess_task(cells: list[str] | np.ndarray) -> str:
     """Classification for text labels or integers that look like classes; regression otherwise.
 
     Up to 20 distinct integers look like classes when they are fewer than half the rows, or just
-    two values, or counted from 0 or 1, so that the 0/1 target of a small file is a class."""
-    distinct_cells = set(cells)
-    values = {parse_number(cell) for cell in distinct_cells}
+    two values, or counted from 0 or 1, so that the 0/1 target of a small file is a class.
+    ``cells`` is the column's text, or its values when every cell is a number (a float array)."""
+    if isinstance(cells, np.ndarray) and cells.dtype.kind == "f":
+        return _guess_from_values(np.unique(cells), len(cells))
+    values = {parse_number(cell) for cell in set(cells)}
     if None in values:
         return "classification"
-    if len(values) > AUTO_CLASSIFICATION_MAX_CLASSES or not all(v.is_integer() for v in values):
+    return _guess_from_values(np.unique(np.array(list(values))), len(cells))
+
+
+def _guess_from_values(distinct: np.ndarray, rows: int) -> str:
+    n = len(distinct)
+    if n > AUTO_CLASSIFICATION_MAX_CLASSES or not (np.isfinite(distinct).all() and (distinct % 1 == 0).all()):
         return "regression"
-    counted = sorted(values) in (list(range(len(values))), list(range(1, len(values) + 1)))
-    labels = len(values) <= 2 or counted or len(values) < len(cells) / 2
-    return "classification" if labels else "regression"
+    counted = np.array_equal(distinct, np.arange(n)) or np.array_equal(distinct, np.arange(1, n + 1))
+    return "classification" if n <= 2 or counted or n < rows / 2 else "regression"
 
 
-def encode_classes(cells: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Class indices in sorted label order: numerically when every label is a number."""
+def encode_classes(cells: list[str] | np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Class indices in sorted label order: numerically when every label is a number.
+
+    ``cells`` is the column's text, or its values when every cell is a number (a float array)."""
+    if isinstance(cells, np.ndarray) and cells.dtype.kind == "f":
+        return _encode_values(cells)
     labels, indices = np.unique(np.asarray(cells, dtype=object), return_inverse=True)
     values = [parse_number(label) for label in labels]
     if None in values:
-        names = [str(label) for label in labels]
-        return indices.astype(np.int64).reshape(-1), names
+        return indices.astype(np.int64).reshape(-1), [str(label) for label in labels]
     # The same class may be spelled "1" and "1.0": merge by value, order by value.
-    classes, by_label = np.unique(np.array(values), return_inverse=True)
+    by_label, names = _encode_values(np.array(values))
+    return by_label[indices], names
+
+
+def _encode_values(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    classes, indices = np.unique(values, return_inverse=True)
     names = [str(int(v)) if v.is_integer() else repr(float(v)) for v in classes]
-    return by_label[indices].astype(np.int64).reshape(-1), names
+    return indices.astype(np.int64).reshape(-1), names
 
 
 def shown(text: str) -> str:

@@ -40,7 +40,7 @@ def read_csv_dataset(path: Path, features: list | None, target: str | int | None
     target_index = csv.width - 1 if target is None else csv.column_index(target, "target")
     feature_indices = _feature_indices(csv, features, target_index)
 
-    def is_regression(labels: list[str]) -> bool:
+    def is_regression(labels) -> bool:  # text, or values when every label is a number
         return (task if task != "auto" else guess_task(labels)) == "regression"
 
     columns = csv.read(feature_indices, target_index, missing, dtype, is_regression, " (a regression target)")

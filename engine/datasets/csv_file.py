@@ -68,7 +68,8 @@ class _Disagreement(Exception):
 @dataclass
 class Columns:
     x: np.ndarray  # (rows kept, numeric columns) in the dtype asked for
-    labels: list[str] | None  # the label column's cleaned text, one per row kept
+    # The label column, one per row kept: its values when pandas read it as numbers, else its text.
+    labels: np.ndarray | list[str] | None
     kept: np.ndarray | None  # each row kept's index among the data rows; None when none was dropped
     label_values: np.ndarray | None = None  # (rows kept, 1) when the label column is numbers
 
@@ -246,10 +247,10 @@ class CsvFile:
 
     def read(self, numeric: list[int], label: int | None = None, missing: str | None = "error",
              dtype=np.float32, numeric_label=None, label_role: str = "") -> Columns:
-        """The ``numeric`` columns as numbers of ``dtype`` and the ``label`` column's text.
+        """The ``numeric`` columns as numbers of ``dtype`` and the ``label`` column (``Columns``).
 
         ``missing``: "error" refuses a row with a missing value in these columns, "drop" leaves it
-        out, None takes a missing value for a cell that is not a number. ``numeric_label(texts)``
+        out, None takes a missing value for a cell that is not a number. ``numeric_label(labels)``
         says whether the label column is numbers too (a regression target, named ``label_role``
         in messages); then they are in ``label_values``."""
         if len(self.raw) >= FAST_PATH_BYTES:
@@ -285,7 +286,7 @@ class CsvFile:
         reader = _quietly(
             pd.read_csv, io.BytesIO(self.raw), sep=self.delimiter, header=0 if self.has_header else None,
             names=list(range(self.width)), usecols=used, index_col=False, engine="c",
-            dtype={label: str} if label is not None else None, encoding="utf-8",
+            encoding="utf-8",
             na_values=_MISSING_SPELLINGS, keep_default_na=False, skip_blank_lines=True,
             decimal="," if self.delimiter == ";" else ".", chunksize=rows_per_chunk)
         with reader:
@@ -301,7 +302,7 @@ class CsvFile:
                  missing: str | None, dtype) -> Columns:
         n, width = self.n_rows, len(numeric)
         x = np.empty((n, width), dtype)
-        labels: list[str] | None = [] if label is not None else None
+        label_parts: list[np.ndarray | list[str]] = []
         keep = np.ones(n, bool)
         first_bad = np.full(width, -1)
         first_gap: tuple[int, int] | None = None  # (row, column) of the first missing value
@@ -324,9 +325,9 @@ class CsvFile:
             if missing is None:
                 bad |= gaps[:, :width]
                 gaps[:, :width] = False
-            if labels is not None:
-                texts, gaps[:, width] = _texts(label_column, self.delimiter)
-                labels.extend(texts)
+            if label is not None:
+                part, gaps[:, width] = _labels(label_column, self.delimiter)
+                label_parts.append(part)
             row_gaps = gaps.any(axis=1)
             if row_gaps.any():
                 if first_gap is None:
@@ -346,6 +347,7 @@ class CsvFile:
             raise self._missing_error(*first_gap)
         for k in np.flatnonzero(first_bad >= 0):
             raise self._number_error(int(first_bad[k]), numeric[int(k)], dtype, missing)
+        labels = _joined(label_parts) if label is not None else None
         if keep.all():
             return Columns(x, labels, None)
         kept = np.flatnonzero(keep)
@@ -354,7 +356,9 @@ class CsvFile:
         for start in range(0, len(kept), _COMPACT_ROWS):  # in place: each row moves up or stays
             rows_here = kept[start:start + _COMPACT_ROWS]
             x[start:start + len(rows_here)] = x[rows_here]
-        if labels is not None:
+        if isinstance(labels, np.ndarray):
+            labels = labels[kept]
+        elif labels is not None:
             labels = [labels[i] for i in kept]
         return Columns(x[:len(kept)], labels, kept)
 
@@ -362,7 +366,10 @@ class CsvFile:
                            role: str) -> Columns:
         if label is None or numeric_label is None or not numeric_label(columns.labels):
             return columns
-        values, bad = _numbers(np.asarray(columns.labels, dtype=object), self.delimiter)
+        if isinstance(columns.labels, np.ndarray):
+            values, bad = columns.labels, np.zeros(len(columns.labels), bool)
+        else:
+            values, bad = _numbers(np.asarray(columns.labels, dtype=object), self.delimiter)
         with np.errstate(over="ignore"):
             columns.label_values = values.astype(dtype).reshape(-1, 1)
         bad |= ~np.isfinite(columns.label_values[:, 0])
@@ -465,6 +472,25 @@ def _numbers(column: np.ndarray, delimiter: str) -> tuple[np.ndarray, np.ndarray
         else:
             values[i] = value
     return values, bad
+
+
+def _labels(column: np.ndarray, delimiter: str) -> tuple[np.ndarray | list[str], np.ndarray]:
+    """A chunk of the label column and where a value is missing: values (float64) when pandas read
+    it as numbers (a million labels take 8 MB, not 60 MB of str), else the cleaned text."""
+    if column.dtype.kind in "iuf":
+        values = column.astype(np.float64)
+        return values, np.isnan(values)
+    if column.dtype.kind == "b":  # pandas read "true"/"True" alike: the spelling of a class is lost
+        raise _Disagreement
+    return _texts(column, delimiter)
+
+
+def _joined(parts: list[np.ndarray | list[str]]) -> np.ndarray | list[str]:
+    if all(isinstance(part, np.ndarray) for part in parts):
+        return np.concatenate(parts) if parts else np.zeros(0)
+    if any(isinstance(part, np.ndarray) for part in parts):
+        raise _Disagreement  # numbers in some chunks, text in others: the text of them all is needed
+    return [text for part in parts for text in part]
 
 
 def _texts(column: np.ndarray, delimiter: str) -> tuple[list[str], np.ndarray]:
