@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from engine.datasets import CellError, load_csv
-from engine.datasets import csv_file
+from engine.datasets import csv_file, csv_values
 from engine.errors import DatasetError
 
 
@@ -369,9 +369,10 @@ def test_a_large_clean_file_never_goes_cell_by_cell(tmp_path, reader, monkeypatc
         raise AssertionError("read cell by cell")
 
     monkeypatch.setattr(csv_file.CsvFile, "_careful_chunks", careful)
-    monkeypatch.setattr(csv_file, "_numbers", lambda column, delimiter: (
-        (column.astype(np.float64), np.zeros(len(column), bool)) if column.dtype.kind in "iuf" else careful()))
-    assert load_csv(write(tmp_path, "clean.csv", text), target="label").n_samples == 500
+    monkeypatch.setattr(csv_file, "cell_values", careful)  # a feature column of text
+    monkeypatch.setattr(csv_values, "texts", careful)  # a label column of text
+    ds = load_csv(write(tmp_path, "clean.csv", text), target="label")
+    assert ds.n_samples == 500 and ds.n_classes == 10
 
 
 def test_loading_holds_the_file_and_one_float32_array_and_chunks(tmp_path, reader, monkeypatch):

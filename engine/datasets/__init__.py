@@ -8,8 +8,9 @@ column at fault, on one line.
 
 The modules: ``spec`` (the dataset object), ``generated``, ``builtin``, ``inline``, ``csv_dataset``
 (columns and target of a CSV file), ``csv_file`` (reading a CSV file, fast with pandas or carefully),
-``cells`` (the rules for a CSV cell, shared with the editor's preview), ``files`` (reading untrusted
-paths), ``options`` (checking option values), ``dataset`` (``Dataset`` and standardization).
+``csv_values`` (chunks of cells to numbers), ``cells`` (the rules for a CSV cell, shared with the
+editor's preview), ``files`` (reading untrusted paths), ``options`` (checking option values),
+``dataset`` (``Dataset`` and standardization).
 """
 from ..errors import DatasetError
 from .builtin import BUILTINS, load_builtin

@@ -25,7 +25,6 @@ from __future__ import annotations
 import codecs
 import io
 import math
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DatasetError
-from .cells import (HEADER_PROBE_ROWS, clean_cell, is_missing, looks_like_header, missing_spellings,
-                    parse_number, shown, sniff_delimiter, stream_rows)
+from .cells import HEADER_PROBE_ROWS, is_missing, looks_like_header, parse_number, shown, sniff_delimiter, stream_rows
+from .csv_values import MISSING_SPELLINGS, Disagreement, cell_values, joined, labels_of, quietly, text_chunk
 from .files import read_regular_file, shown_path
 
 MAX_COLUMNS = 10_000
@@ -59,10 +58,6 @@ class CellError(DatasetError):
                  option: tuple[str, str] | None = None) -> None:
         super().__init__(f"{problem}; {advice}" if advice else problem)
         self.problem, self.line, self.column, self.option = problem, line, column, option
-
-
-class _Disagreement(Exception):
-    """The fast reader saw other rows than the careful one would: read the file carefully."""
 
 
 @dataclass
@@ -257,7 +252,7 @@ class CsvFile:
             try:
                 columns = self._consume(self._pandas_chunks(numeric, label), numeric, label, missing, dtype)
                 return self._with_label_values(columns, label, dtype, numeric_label, label_role)
-            except _Disagreement:
+            except Disagreement:
                 pass
         columns = self._consume(self._careful_chunks(numeric, label), numeric, label, missing, dtype)
         return self._with_label_values(columns, label, dtype, numeric_label, label_role)
@@ -273,27 +268,26 @@ class CsvFile:
                 raise self._ragged(line, len(cells))
             batch.append([cells[j] for j in used])
             if len(batch) == rows_per_chunk:
-                yield _text_chunk(batch, len(numeric), label is not None)
+                yield text_chunk(batch, len(numeric), label is not None)
                 batch = []
         if batch:
-            yield _text_chunk(batch, len(numeric), label is not None)
+            yield text_chunk(batch, len(numeric), label is not None)
 
     def _pandas_chunks(self, numeric: list[int], label: int | None) -> Iterator[tuple]:
         import pandas as pd
 
         used = [*numeric, *([label] if label is not None else [])]
         rows_per_chunk = max(16, int(_CHUNK_BYTES * max(self.n_rows, 1) / len(self.raw)))
-        reader = _quietly(
+        reader = quietly(
             pd.read_csv, io.BytesIO(self.raw), sep=self.delimiter, header=0 if self.has_header else None,
-            names=list(range(self.width)), usecols=used, index_col=False, engine="c",
-            encoding="utf-8",
-            na_values=_MISSING_SPELLINGS, keep_default_na=False, skip_blank_lines=True,
+            names=list(range(self.width)), usecols=used, index_col=False, engine="c", encoding="utf-8",
+            na_values=MISSING_SPELLINGS, keep_default_na=False, skip_blank_lines=True,
             decimal="," if self.delimiter == ";" else ".", chunksize=rows_per_chunk)
         with reader:
-            while (chunk := _quietly(next, reader, None)) is not None:
+            while (chunk := quietly(next, reader, None)) is not None:
                 numbers = chunk[numeric]
-                if all(kind in "iuf" for kind in (dtype.kind for dtype in numbers.dtypes)):
-                    numbers = numbers.to_numpy()  # one block, seen transposed: no copy
+                if all(column_type.kind in "iuf" for column_type in numbers.dtypes):
+                    numbers = numbers.to_numpy()  # one (rows, columns) array: x takes it in one pass
                 else:
                     numbers = [numbers[j].to_numpy() for j in numeric]
                 yield len(chunk), numbers, chunk[label].to_numpy() if label is not None else None
@@ -309,7 +303,7 @@ class CsvFile:
         row = 0
         for m, numbers, label_column in chunks:
             if row + m > n:
-                raise _Disagreement
+                raise Disagreement
             rows = x[row:row + m]
             bad = np.zeros((m, width), bool)
             with np.errstate(over="ignore", invalid="ignore"):  # a value beyond dtype becomes inf: bad
@@ -317,7 +311,7 @@ class CsvFile:
                     rows[...] = numbers
                 else:
                     for k, column in enumerate(numbers):
-                        rows[:, k], bad[:, k] = _numbers(column, self.delimiter)
+                        rows[:, k], bad[:, k] = cell_values(column, self.delimiter)
             gaps = np.zeros((m, width + (label is not None)), bool)
             if not np.isfinite(rows).all():
                 gaps[:, :width] = np.isnan(rows)  # a missing value; a cell that is not a number is 0 here
@@ -326,7 +320,7 @@ class CsvFile:
                 bad |= gaps[:, :width]
                 gaps[:, :width] = False
             if label is not None:
-                part, gaps[:, width] = _labels(label_column, self.delimiter)
+                part, gaps[:, width] = labels_of(label_column, self.delimiter)
                 label_parts.append(part)
             row_gaps = gaps.any(axis=1)
             if row_gaps.any():
@@ -340,14 +334,14 @@ class CsvFile:
                     first_bad[k] = row + int(np.argmax(bad[:, k]))
             row += m
         if row != n:
-            raise _Disagreement
+            raise Disagreement
         # Raised only now that the rows are known to be the careful reader's, so that re-reading
         # a cell by its row finds the same cell.
         if first_gap is not None and missing == "error":
             raise self._missing_error(*first_gap)
         for k in np.flatnonzero(first_bad >= 0):
             raise self._number_error(int(first_bad[k]), numeric[int(k)], dtype, missing)
-        labels = _joined(label_parts) if label is not None else None
+        labels = joined(label_parts) if label is not None else None
         if keep.all():
             return Columns(x, labels, None)
         kept = np.flatnonzero(keep)
@@ -369,7 +363,7 @@ class CsvFile:
         if isinstance(columns.labels, np.ndarray):
             values, bad = columns.labels, np.zeros(len(columns.labels), bool)
         else:
-            values, bad = _numbers(np.asarray(columns.labels, dtype=object), self.delimiter)
+            values, bad = cell_values(np.asarray(columns.labels, dtype=object), self.delimiter)
         with np.errstate(over="ignore"):
             columns.label_values = values.astype(dtype).reshape(-1, 1)
         bad |= ~np.isfinite(columns.label_values[:, 0])
@@ -383,7 +377,7 @@ class CsvFile:
         for i, (cells, line) in enumerate(self.data_rows()):
             if i == row:
                 return cells[j], line
-        raise _Disagreement
+        raise Disagreement
 
     def _cell_error(self, line: int, j: int, message: str, advice: str = "",
                     option: tuple[str, str] | None = None) -> CellError:
@@ -399,7 +393,7 @@ class CsvFile:
     def _missing_error(self, row: int, j: int) -> CellError:
         text, line = self._cell(row, j)
         if not is_missing(text):
-            raise _Disagreement
+            raise Disagreement
         return self._cell_error(line, j, f"missing value ({self._found(text)})",
                                 'set "missing": "drop" to drop such rows', ("missing", "drop"))
 
@@ -409,7 +403,7 @@ class CsvFile:
         value = parse_number(text)
         if is_missing(text):
             if missing is not None:
-                raise _Disagreement
+                raise Disagreement
             return self._cell_error(line, j, f"{self._found(text)} is not a number{role}")
         if value is None:
             decimal_comma = parse_number(text.replace(",", ".")) is not None
@@ -421,79 +415,4 @@ class CsvFile:
             fits = np.isfinite(np.asarray(value, dtype=dtype))
         if not fits:
             return self._cell_error(line, j, f"{cell} is too large for {np.dtype(dtype).name}{role}")
-        raise _Disagreement
-
-
-_MISSING_SPELLINGS = missing_spellings()
-
-
-def _quietly(call, *args, **kwargs):
-    """A pandas call without its warnings (mixed types in a column are expected: they go cell by
-    cell); a file pandas cannot parse is left to the careful reader, which names the fault."""
-    import pandas as pd
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return call(*args, **kwargs)
-        except (pd.errors.ParserError, ValueError) as exc:
-            raise _Disagreement from exc
-
-
-def _text_chunk(batch: list[list[str]], numeric: int, labelled: bool) -> tuple:
-    columns = []
-    for k in range(numeric + labelled):
-        column = np.empty(len(batch), dtype=object)
-        column[:] = [row[k] for row in batch]
-        columns.append(column)
-    return len(batch), columns[:numeric], columns[numeric] if labelled else None
-
-
-def _numbers(column: np.ndarray, delimiter: str) -> tuple[np.ndarray, np.ndarray]:
-    """A column's values as float64 (NaN where a value is missing) and where a cell is not a number."""
-    if column.dtype.kind in "iuf":  # parsed by pandas; its NaN are the missing markers it was given
-        return column.astype(np.float64), np.zeros(len(column), bool)
-    values = np.zeros(len(column))
-    bad = np.zeros(len(column), bool)
-    for i, cell in enumerate(column):
-        if not isinstance(cell, str):  # pandas' NaN for a missing marker, or True from a column of booleans
-            if isinstance(cell, float) and math.isnan(cell):
-                values[i] = math.nan
-            else:
-                bad[i] = True
-            continue
-        cell = clean_cell(cell, delimiter)
-        if is_missing(cell):
-            values[i] = math.nan
-            continue
-        value = parse_number(cell)
-        if value is None or not math.isfinite(value):
-            bad[i] = True
-        else:
-            values[i] = value
-    return values, bad
-
-
-def _labels(column: np.ndarray, delimiter: str) -> tuple[np.ndarray | list[str], np.ndarray]:
-    """A chunk of the label column and where a value is missing: values (float64) when pandas read
-    it as numbers (a million labels take 8 MB, not 60 MB of str), else the cleaned text."""
-    if column.dtype.kind in "iuf":
-        values = column.astype(np.float64)
-        return values, np.isnan(values)
-    if column.dtype.kind == "b":  # pandas read "true"/"True" alike: the spelling of a class is lost
-        raise _Disagreement
-    return _texts(column, delimiter)
-
-
-def _joined(parts: list[np.ndarray | list[str]]) -> np.ndarray | list[str]:
-    if all(isinstance(part, np.ndarray) for part in parts):
-        return np.concatenate(parts) if parts else np.zeros(0)
-    if any(isinstance(part, np.ndarray) for part in parts):
-        raise _Disagreement  # numbers in some chunks, text in others: the text of them all is needed
-    return [text for part in parts for text in part]
-
-
-def _texts(column: np.ndarray, delimiter: str) -> tuple[list[str], np.ndarray]:
-    """A column's cleaned text ("" for pandas' NaN) and where a value is missing."""
-    texts = [clean_cell(cell, delimiter) if isinstance(cell, str) else "" for cell in column]
-    return texts, np.fromiter((is_missing(text) for text in texts), bool, len(texts))
+        raise Disagreement
