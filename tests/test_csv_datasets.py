@@ -4,7 +4,8 @@ import pytest
 
 from engine.datasets import CellError, load_csv
 from engine.datasets import csv_file, csv_values
-from engine.errors import DatasetError
+
+from tests.dataset_helpers import assert_error, write
 
 
 @pytest.fixture(autouse=True, params=["careful", "fast"])
@@ -16,22 +17,6 @@ def reader(request, monkeypatch):
     else:
         monkeypatch.setattr(csv_file, "FAST_PATH_BYTES", 2**62)
     return request.param
-
-
-def write(tmp_path, name, text, encoding="utf-8"):
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
-    return path
-
-
-def assert_error(call, *fragments):
-    with pytest.raises(DatasetError) as info:
-        call()
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    assert "\n" not in message
-    return message
 
 
 def test_csv_with_header_and_string_labels(tmp_path):

@@ -25,11 +25,15 @@ def run_headless(code: str, timeout: float = 30) -> subprocess.CompletedProcess:
                           timeout=timeout)
 
 
-def load_line(spec: dict, base_dir: Path) -> str:
-    return (f"from pathlib import Path\nfrom engine.datasets import load_dataset\n"
-            f"from engine.errors import DatasetError\n"
-            f"try:\n    load_dataset({spec!r}, Path({str(base_dir)!r}))\n"
-            f"except DatasetError as e:\n    print(e)\n")
+def refusal_in_child(imports: str, call: str, error: str = "DatasetError") -> str:
+    """What ``call`` refuses with, printed by a fresh interpreter that is killed if it hangs."""
+    code = f"{imports}\nfrom engine.errors import DatasetError\ntry:\n    {call}\nexcept {error} as e:\n    print(e)\n"
+    return run_headless(code).stdout.strip()
+
+
+def load_in_child(spec: dict, base_dir: Path) -> str:
+    return refusal_in_child("from pathlib import Path\nfrom engine.datasets import load_dataset",
+                            f"load_dataset({spec!r}, Path({str(base_dir)!r}))")
 
 
 # ---- only regular files --------------------------------------------------------------------------
@@ -37,23 +41,21 @@ def load_line(spec: dict, base_dir: Path) -> str:
 @needs_fifo
 def test_a_fifo_as_the_dataset_is_refused_at_once(tmp_path):
     os.mkfifo(tmp_path / "data.csv")  # no writer: opening it for reading would block for ever
-    result = run_headless(load_line({"source": "csv", "path": "data.csv"}, tmp_path))
-    assert result.stdout.strip() == f"{tmp_path / 'data.csv'}: is a pipe (FIFO); NeuroCanvas reads data from regular files only"
+    assert load_in_child({"source": "csv", "path": "data.csv"}, tmp_path) == (
+        f"{tmp_path / 'data.csv'}: is a pipe (FIFO); NeuroCanvas reads data from regular files only")
 
 
 @needs_fifo
 def test_a_fifo_as_predict_input_is_refused_at_once(tmp_path):
     os.mkfifo(tmp_path / "rows.csv")
-    code = ("from engine.export import read_features_csv\nfrom engine.errors import DatasetError\n"
-            f"try:\n    read_features_csv({str(tmp_path / 'rows.csv')!r}, ['a'])\n"
-            "except DatasetError as e:\n    print(e)\n")
-    assert "is a pipe (FIFO)" in run_headless(code).stdout
+    assert "is a pipe (FIFO)" in refusal_in_child("from engine.export import read_features_csv",
+                                                  f"read_features_csv({str(tmp_path / 'rows.csv')!r}, ['a'])")
 
 
 @needs_dev_zero
 def test_a_device_is_refused_without_reading_it(tmp_path):
-    result = run_headless(load_line({"source": "csv", "path": "/dev/zero"}, tmp_path))
-    assert result.stdout.strip() == "/dev/zero: is a device; NeuroCanvas reads data from regular files only"
+    assert load_in_child({"source": "csv", "path": "/dev/zero"}, tmp_path) == (
+        "/dev/zero: is a device; NeuroCanvas reads data from regular files only")
     with pytest.raises(DatasetError, match="is a device"):
         read_features_csv("/dev/zero", ["a"])
 
@@ -169,7 +171,5 @@ def test_a_foreign_file_is_still_read(tmp_path):
 @needs_fifo
 def test_the_editors_preview_refuses_a_fifo_at_once(tmp_path):
     os.mkfifo(tmp_path / "data.csv")
-    code = ("from editor.data.csv_preview import PreviewError, read_preview\n"
-            f"try:\n    read_preview({str(tmp_path / 'data.csv')!r})\n"
-            "except PreviewError as e:\n    print(e)\n")
-    assert "is a pipe (FIFO)" in run_headless(code).stdout
+    assert "is a pipe (FIFO)" in refusal_in_child("from editor.data.csv_preview import PreviewError, read_preview",
+                                                  f"read_preview({str(tmp_path / 'data.csv')!r})", "PreviewError")

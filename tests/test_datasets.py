@@ -10,25 +10,11 @@ import pytest
 from engine.datasets import (BUILTINS, GENERATORS, MAX_NOISE, MAX_SEED, Dataset, generate, load_builtin,
                              load_dataset, standardize)
 from engine import ROOT
-from engine.errors import DatasetError
+
+from tests.dataset_helpers import assert_error, write
 
 CLASSIFIERS = ("xor", "circles", "moons", "spirals", "gaussians")
 REGRESSIONS = ("plane", "sine")
-
-
-def write(tmp_path, name, text, encoding="utf-8"):
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
-    return path
-
-
-def assert_error(call, *fragments):
-    with pytest.raises(DatasetError) as info:
-        call()
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    return message
 
 
 # --- generators -----------------------------------------------------------------------------------
