@@ -2,8 +2,7 @@
 import numpy as np
 import pytest
 
-from engine.datasets import CellError, load_csv
-from engine.datasets import csv_file, csv_values
+from engine.datasets import CellError, csv_file, csv_values, load_csv
 
 from tests.dataset_helpers import assert_error, write
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine import ROOT
 from engine.datasets import (BUILTINS, GENERATORS, MAX_NOISE, MAX_SEED, Dataset, generate, load_builtin,
                              load_dataset, standardize)
-from engine import ROOT
 
 from tests.dataset_helpers import assert_error, write
 
