@@ -48,7 +48,7 @@ class Project:
         return self.path.parent if self.path else Path.cwd()
 
     def load_data(self) -> Dataset:
-        return load_dataset(self.dataset, self.base_dir)
+        return load_dataset(self.dataset, self.base_dir, dtype=self.training["dtype"])
 
     def trainer(self, dataset: Dataset | None = None, strict: bool = True) -> Trainer:
         """A trainer that starts from this project's state (parameters, history, epoch)."""

@@ -16,7 +16,7 @@ from ..errors import DatasetError
 from .builtin import BUILTINS, load_builtin
 from .cells import (MISSING_MARKERS, clean_cells, csv_rows, encode_classes, guess_task, looks_like_header,
                     parse_number, sniff_delimiter)
-from .csv_dataset import TASKS, Table, load_csv, read_table
+from .csv_dataset import TASKS, load_csv
 from .csv_file import MAX_COLUMNS, CellError, CsvFile
 from .dataset import DEFAULT_DTYPE, Dataset, standardize
 from .files import MAX_FILE_BYTES, read_file_head, read_regular_file
@@ -28,6 +28,6 @@ __all__ = [
     "MAX_GENERATED_SAMPLES", "MAX_NOISE", "MAX_SEED", "MISSING_MARKERS", "SOURCES", "TASKS", "CellError",
     "CsvFile", "Dataset", "DatasetError", "Table", "checked_spec", "clean_cells", "csv_rows", "encode_classes",
     "file_outside_project", "generate", "guess_task", "load_builtin", "load_csv", "load_dataset",
-    "looks_like_header", "parse_number", "read_file_head", "read_regular_file", "read_table", "sniff_delimiter",
+    "looks_like_header", "parse_number", "read_file_head", "read_regular_file", "sniff_delimiter",
     "standardize",
 ]

@@ -1,12 +1,11 @@
 """A dataset from a CSV file: which columns are features and which is the target, and what the target is."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DatasetError
 from .cells import encode_classes, guess_task
-from .csv_file import CellError, CsvFile
+from .csv_file import CsvFile
 from .dataset import DEFAULT_DTYPE, Dataset
 from .options import REQUIRED, Check, checked, choice, column_ref, column_refs, file_path
 
@@ -66,31 +65,3 @@ def _feature_indices(csv: CsvFile, features: list | None, target_index: int) -> 
         if j in indices[:k]:
             raise DatasetError(f"{csv.file}: features[{k}]: {csv.column_text(j)} is listed twice")
     return indices
-
-
-@dataclass
-class Table:
-    """Every cell of a CSV file as text (read carefully), with the line each row starts on."""
-    file: str
-    names: list[str]
-    rows: list[list[str]]
-    lines: list[int]
-
-    def error(self, row: int, column: int, message: str, advice: str = "",
-              option: tuple[str, str] | None = None) -> CellError:
-        line, name = self.lines[row], self.names[column]
-        return CellError(f'{self.file}, line {line}, column "{name}": {message}', line, name,
-                         advice, option)
-
-    def column(self, j: int) -> list[str]:
-        return [row[j] for row in self.rows]
-
-
-def read_table(path: Path, header: str | bool) -> Table:
-    """The whole file as text; for a few rows of a small file (large files: ``CsvFile.read``)."""
-    csv = CsvFile(path, header)
-    rows, lines = [], []
-    for cells, line in csv.data_rows():
-        rows.append(cells)
-        lines.append(line)
-    return Table(csv.file, csv.names, rows, lines)
