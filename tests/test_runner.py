@@ -78,7 +78,7 @@ def test_divergence_comes_back_with_its_message(process):
 def test_reports_are_bounded_however_fast_the_batches_go():
     trainer = make_trainer(epochs=200)
     reports = []
-    result = Reporter(trainer, reports.append, lambda t: None).perform("run")
+    result = Reporter(trainer, reports.append).perform("run")
     batches = 200 * trainer.batches_per_epoch
     assert result.reason == "completed"
     assert len(reports) < batches / 10
