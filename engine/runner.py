@@ -9,9 +9,9 @@ In a child process both run at full speed; the child sends ``Progress`` reports 
 
 A run's frames (``engine.frames``) are taken here, in the training process: one at the end of
 every epoch (every batch, batch by batch) and one where the run stops. What crosses the pipe is
-bounded: frames at most ``PIPE_BYTES_PER_SECOND`` on average (beyond it every k-th is sent, and
-always the last), batch losses and metric tails as numbers, and a detail snapshot at most
-``DETAIL_HZ`` times a second.
+bounded: frames at most PIPE_BYTES_PER_SECOND × max(seconds since the run began, 1) plus the run's
+last frame (beyond it every k-th is sent, k doubling), batch losses and metric tails as numbers,
+and a detail snapshot at most ``DETAIL_HZ`` times a second.
 
 ``training.pace`` is honoured here and nowhere else: after each batch the run waits for the
 batch's share of the pace, answering commands (stop, new settings, a new pace) every ``POLL_S``.
@@ -39,7 +39,7 @@ from .trainer import Divergence, Outcome, Snapshot, Trainer
 REPORT_HZ = 30  # progress reports per second, at most (batch by batch: one per batch)
 DETAIL_HZ = 20  # weights, activations and gradient norms per second, at most, between frames
 POLL_S = 0.005  # how often a run looks for commands (stop, new settings) between batches and while it waits
-PIPE_BYTES_PER_SECOND = 16 * 2**20  # frames sent, on average over the run, after a first second's allowance
+PIPE_BYTES_PER_SECOND = 16 * 2**20  # frames sent, on average over the run (the first second's worth at once)
 
 
 @dataclass
@@ -119,7 +119,8 @@ class Reporter:
         self._events: list[RunEvent] = []
         self._frames_seen = 0  # frames due so far: every stride-th is taken
         self._stride = 1
-        self._frame_bytes = 0
+        self._frame_bytes = 0  # frames sent, in bytes
+        self._frame_size = 0  # the last frame's
         self._last_frame_at: float | None = None
         self._target: int | None = None
         self._samples = 0
@@ -200,18 +201,22 @@ class Reporter:
             self._keep_pace()
 
     def _take_frame(self, snapshot: Snapshot | None) -> None:
-        """A frame now — every stride-th one, and always a run's last (``snapshot`` None): the
-        stride doubles when the frames sent pass PIPE_BYTES_PER_SECOND on average."""
+        """A frame now — every stride-th one, and always a run's last (``snapshot`` None). The
+        stride doubles whenever the next frame would take the frames sent past
+        PIPE_BYTES_PER_SECOND × max(seconds since the perform began, 1)."""
         seen, self._frames_seen = self._frames_seen, self._frames_seen + 1
-        if snapshot is not None and seen % self._stride:
-            return
+        if snapshot is not None:
+            allowed = PIPE_BYTES_PER_SECOND * max(time.perf_counter() - self._start, 1.0)
+            while self._frame_bytes + self._frame_size > allowed and self._stride <= seen:
+                self._stride *= 2
+            if seen % self._stride or self._frame_bytes + self._frame_size > allowed:
+                return
         frame = take_frame(self.trainer, snapshot, self.views)
         self._frames.append(frame)
         self._detail = frame
         self._last_frame_at = frame.position
-        self._frame_bytes += frame_bytes(frame)
-        if self._frame_bytes > PIPE_BYTES_PER_SECOND * max(time.perf_counter() - self._start, 1.0):
-            self._stride *= 2
+        self._frame_size = frame_bytes(frame)
+        self._frame_bytes += self._frame_size
 
     def _keep_pace(self) -> None:
         """Wait until this batch's share of the pace has passed, answering commands meanwhile.
