@@ -15,6 +15,8 @@ and a detail snapshot at most ``DETAIL_HZ`` times a second.
 
 ``training.pace`` is honoured here and nowhere else: after each batch the run waits for the
 batch's share of the pace, answering commands (stop, new settings, a new pace) every ``POLL_S``.
+With ``NEUROCANVAS_PACE=off`` in the environment every run goes as fast as possible (the editor's
+tests and benchmarks train the paced examples).
 """
 from __future__ import annotations
 
@@ -109,6 +111,7 @@ class Reporter:
         self.trainer, self.send = trainer, send
         self.commands = commands or (lambda: [])
         self.views = views
+        self._pace_honoured = os.environ.get("NEUROCANVAS_PACE", "").lower() != "off"
         self._sent = {k: len(v) for k, v in trainer.history.items()}
         self._warnings_sent = len(trainer.warnings)
         self._xs: list[float] = []
@@ -167,7 +170,7 @@ class Reporter:
         return RunResult(mode, outcome.reason, message, list(outcome.notes))
 
     def _pace(self) -> Pace | None:
-        return parse_pace(self.trainer.settings.get("pace"))
+        return parse_pace(self.trainer.settings.get("pace")) if self._pace_honoured else None
 
     def _on_batch(self, snapshot: Snapshot, paced: bool = True) -> None:
         trainer = self.trainer

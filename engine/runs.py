@@ -352,8 +352,10 @@ class Runs:
         """A project was opened (or its first trainer built): its current run follows this trainer.
         A file without runs gets its first run from its state."""
         run = self.current
-        if run is None:  # a file without runs: its history is the first run's
-            return self._begin(trainer, setup, start=max(trainer.epoch - len(trainer.history.get("loss", [])), 0))
+        change = classify(run.setup, setup) if run is not None else None
+        if run is None or change.new_run:  # a file without runs, or its state is not its current run's
+            return self._begin(trainer, setup, parent=run, branch_epoch=None, reasons=change.reasons if change else [],
+                               start=max(trainer.epoch - len(trainer.history.get("loss", [])), 0))
         run.now = setup
         run._start(trainer, start=min(run.start_position, trainer.position))
         return run
@@ -366,11 +368,12 @@ class Runs:
             self._begin(trainer, setup)
             return Change([])
         change = classify(run.now, setup, trainer.initialized)
+        if change.new_run and run.trained:
+            trainer.start_new_run()
+            self._begin(trainer, setup, parent=run, branch_epoch=run.position, reasons=change.reasons)
+            return change
         if run.trained or not change.differences:
-            if change.new_run:
-                trainer.start_new_run()
-                self._begin(trainer, setup, parent=run, branch_epoch=run.position, reasons=change.reasons)
-            elif change.differences:
+            if change.differences:
                 run.events.append(RunEvent(trainer.position, change.text, _changes(run.now.settings, setup.settings)))
             run.now = setup
             return change

@@ -28,9 +28,17 @@ def make_trainer(epochs=30):
     return Trainer(make_graph(), generate("moons", 200, 0.1, 2), {**SETTINGS, "epochs": epochs})
 
 
+@pytest.fixture(autouse=True)
+def paces_honoured(monkeypatch):
+    monkeypatch.delenv("NEUROCANVAS_PACE", raising=False)  # conftest turns paces off for the editor's tests
+
+
 @pytest.fixture(scope="module")
 def process():
     p = TrainingProcess()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("NEUROCANVAS_PACE", raising=False)
+        p.perform(make_trainer(epochs=1), "batch", lambda report: None)  # the child starts with paces honoured
     yield p
     p.close()
 
@@ -263,3 +271,11 @@ def test_views_can_be_asked_for_during_a_run(process):
         process.set_views(None)
     frames = [f for r in reports for f in r.frames]
     assert frames[0].planes is None and frames[-1].planes["n3"].shape == (64, 1)
+
+
+def test_paces_can_be_turned_off_for_tests_and_benchmarks(monkeypatch):
+    monkeypatch.setenv("NEUROCANVAS_PACE", "off")
+    trainer = paced_trainer({"epochs_per_second": 0.01}, epochs=3)  # 5 minutes, paced
+    start = time.perf_counter()
+    assert Reporter(trainer, lambda report: None).perform("run").reason == "completed"
+    assert time.perf_counter() - start < 30

@@ -274,6 +274,7 @@ def xor_project_with_runs(count):
     runs.update(trainer, Setup.of(trainer, project.dataset, project.graph))
     train(runs.current, trainer, "epoch")
     project.absorb(trainer)
+    project.training = trainer.settings
     return project
 
 
@@ -351,3 +352,11 @@ def test_wrong_runs_are_refused_naming_the_key(three_runs, edit, message):
     edit(data["state"]["runs"])
     with pytest.raises(ProjectError, match=message.replace("[", r"\[").replace("]", r"\]")):
         project_from_dict(copy.deepcopy(data))
+
+
+def test_a_file_whose_state_is_not_its_current_run_gets_a_new_run(tmp_path):
+    project = xor_project_with_runs(2)
+    project.dataset = dict(project.dataset, noise=0.3)  # another tool changed the data, not the runs
+    trainer = project.trainer()
+    run = project.runs.open(trainer, Setup.of(trainer, project.dataset, project.graph))
+    assert run.id == 3 and run.parent == 2 and run.reasons == ["noise 0.3"] and run.history == trainer.history
