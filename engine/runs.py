@@ -365,7 +365,7 @@ class Runs:
         a new run, an event of the current one, or — before it has trained — part of it."""
         run = self.current
         if run is None:
-            self._begin(trainer, setup)
+            self.open(trainer, setup)
             return Change([])
         change = classify(run.now, setup, trainer.initialized)
         if change.new_run and run.trained:

@@ -11,7 +11,7 @@ from engine.datasets import generate
 from engine.errors import ProjectError, TrainingError
 from engine.frames import Timeline, frame_bytes
 from engine.project import load_project, project_from_dict, project_to_dict, save_project
-from engine.runner import Reporter
+from engine.runner import Reporter, TrainingProcess
 from engine.runs import Runs, Setup, classify
 from engine.trainer import Snapshot, Trainer
 from tests.helpers import chain
@@ -360,3 +360,23 @@ def test_a_file_whose_state_is_not_its_current_run_gets_a_new_run(tmp_path):
     trainer = project.trainer()
     run = project.runs.open(trainer, Setup.of(trainer, project.dataset, project.graph))
     assert run.id == 3 and run.parent == 2 and run.reasons == ["noise 0.3"] and run.history == trainer.history
+
+
+def test_a_run_follows_the_training_process_and_rewinds_from_its_frames():
+    """The editor's way: reports come from the child process; the frames carry what a rewind needs."""
+    g, ds = graph(dropout=0.2), data(XOR_SPEC)
+    trainer = Trainer(g, ds, training(epochs=6))
+    runs = Runs()
+    run = runs.open(trainer, setup(trainer, XOR_SPEC, g))
+    process = TrainingProcess()
+    try:
+        result = process.perform(trainer, "run", run.take)
+    finally:
+        process.close()
+    trained = result.trainer
+    run.follow(trained)
+    assert run.timeline.positions == [float(e) for e in range(7)] and run.history == trained.history
+    rewound, _ = runs.rewind(run.id, 2, g, ds)
+    rewound.run(4)
+    assert rewound.history == trained.history
+    assert_same(rewound.model.parameters, trained.model.parameters)
