@@ -82,7 +82,7 @@ def minimal(**changes):
 
 @pytest.mark.parametrize("change,message", [
     ({"format": "other"}, "format: not a NeuroCanvas project"),
-    ({"version": 2}, "version: the file is format version 2, written by a newer NeuroCanvas"),
+    ({"version": 3}, "version: the file is format version 3, written by a newer NeuroCanvas"),
     ({"version": "1"}, "version: must be a positive integer"),
     ({"colour": "red"}, "colour: unknown key"),
     ({"graph": None}, "graph: must be an object"),
