@@ -78,7 +78,7 @@ def plane_values(trainer: Trainer, grid: PlaneGrid, nodes: tuple[str, ...] | lis
     """The outputs of ``nodes`` (those that exist) over ``grid``, as float32 (grid², width) arrays,
     from the trainer's model as it is (evaluation mode: no dropout, no random draws)."""
     model = trainer.model
-    if len(model.input_ids) != 1 or model.widths[model.input_ids[0]] != 2:
+    if len(model.input_ids) != 1 or model.shapes[model.input_ids[0]] != (2,):
         return {}
     model.forward(grid.points(model.dtype))
     return {n: np.asarray(model.values[n], dtype=np.float32).reshape(grid.size * grid.size, -1).copy()
