@@ -6,10 +6,12 @@ Run from the repository root:
     PYTHONPATH=. python benchmarks/engine_vs_peers.py --quick    # short run (~1 minute)
     PYTHONPATH=. python benchmarks/engine_vs_peers.py --case b --seconds 5 --repeats 7
 
-Two cases, float32, plain SGD (no momentum, no weight decay), random seeded data:
+Three cases, float32, plain SGD (no momentum, no weight decay), random seeded data:
 
   (a) 784-256-256-10 ReLU, softmax + categorical cross-entropy, batch 128, lr 0.01, 8192 samples
   (b) 2-8-8-1 tanh, sigmoid + binary cross-entropy, batch 10, lr 0.01, 2000 samples
+  (c) the digits CNN: 1×8×8 → Conv2D 16 3×3 same → ReLU → MaxPool2D 2 → Flatten → Dense 10,
+      softmax + categorical cross-entropy, batch 64, lr 0.01, 2048 samples (no scikit-learn row)
 
 Each framework runs in its own fresh subprocess (so that PyTorch's OpenMP threads, which
 keep spinning after a parallel region, cannot slow NumPy's OpenBLAS threads and vice versa);
@@ -65,6 +67,11 @@ CASES = {
         inputs=2, hidden=(8, 8), activation="tanh", classes=2,
         batch=10, lr=0.01, samples=2000,
     ),
+    "c": dict(
+        title="(c) digits CNN 1x8x8 -> Conv2D 16 3x3 same -> ReLU -> MaxPool2D 2 -> Dense 10, softmax + CE, batch 64",
+        inputs=64, image=(1, 8, 8), filters=16, kernel=3, pool=2, hidden=(), activation="relu", classes=10,
+        batch=64, lr=0.01, samples=2048,
+    ),
 }
 FRAMEWORKS = ("engine", "torch", "sklearn")
 SEED = 0
@@ -111,8 +118,19 @@ def engine_rows(case: dict, seconds: float, repeats: int) -> dict:
 
     def build_graph() -> Graph:
         g = Graph()
-        g.add_node("Input", {"size": case["inputs"]}, node_id="x")
         prev = "x"
+        if "image" in case:
+            g.add_node("Input", {"shape": list(case["image"])}, node_id="x")
+            for node_id, kind, params in (
+                ("conv", "Conv2D", {"filters": case["filters"], "kernel_size": case["kernel"], "padding": "same"}),
+                ("relu", "Activation", {"function": "relu"}), ("pool", "MaxPool2D", {"pool_size": case["pool"]}),
+                ("flat", "Flatten", {}),
+            ):
+                g.add_node(kind, params, node_id=node_id)
+                g.connect(prev, node_id)
+                prev = node_id
+        else:
+            g.add_node("Input", {"size": case["inputs"]}, node_id="x")
         for i, units in enumerate(case["hidden"], 1):
             g.add_node("Dense", {"units": units}, node_id=f"h{i}")
             g.add_node("Activation", {"function": case["activation"]}, node_id=f"a{i}")
@@ -180,6 +198,12 @@ def torch_rows(case: dict, seconds: float, repeats: int) -> dict:
         torch.manual_seed(SEED)
         act = torch.nn.ReLU if case["activation"] == "relu" else torch.nn.Tanh
         layers, width = [], case["inputs"]
+        if "image" in case:
+            channels, h, w = case["image"]
+            layers += [torch.nn.Unflatten(1, case["image"]),
+                       torch.nn.Conv2d(channels, case["filters"], case["kernel"], padding="same"), act(),
+                       torch.nn.MaxPool2d(case["pool"]), torch.nn.Flatten()]
+            width = case["filters"] * (h // case["pool"]) * (w // case["pool"])
         for units in case["hidden"]:
             layers += [torch.nn.Linear(width, units), act()]
             width = units
@@ -374,7 +398,7 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="short run: 1 s per measurement, 3 repeats")
     p.add_argument("--seconds", type=float, default=None, help="seconds per repetition (default 2, quick 1)")
     p.add_argument("--repeats", type=int, default=None, help="repetitions per measurement (default 5, quick 3)")
-    p.add_argument("--case", choices=("a", "b", "all"), default="all")
+    p.add_argument("--case", choices=("a", "b", "c", "all"), default="all")
     p.add_argument("--only", choices=FRAMEWORKS, action="append", help="measure only these frameworks")
     p.add_argument("--in-process", action="store_true", help="measure every framework in this process")
     p.add_argument("--worker", help=argparse.SUPPRESS)
@@ -395,12 +419,14 @@ def main() -> None:
           f"of whole epochs; {'one process' if args.in_process else 'a fresh subprocess per framework'}")
     print("  engine rows time Trainer.run / Trainer.step_batch; torch rows time only the training steps "
           "(forward, loss, backward, optimizer.step, zero_grad); sklearn rows time partial_fit epochs")
-    aims = {"a": {"torch": 0.85, "sklearn": True}, "b": {"torch": 2.0}}
+    aims = {"a": {"torch": 0.85, "sklearn": True}, "b": {"torch": 2.0}, "c": {"torch": 0.7}}
     frameworks = [f for f in FRAMEWORKS if (not args.only or f in args.only) and available(f)]
-    for case_key in ("a", "b") if args.case == "all" else (args.case,):
+    for case_key in ("a", "b", "c") if args.case == "all" else (args.case,):
         rows = {}
         before = os.getloadavg()[0]
         for framework in frameworks:
+            if framework == "sklearn" and "image" in CASES[case_key]:
+                continue  # scikit-learn has no convolution
             rows.update(collect(case_key, framework, args))
         report(case_key, rows, aims, (before, os.getloadavg()[0]))
 

@@ -19,10 +19,12 @@ import numpy as np
 from .datasets import Dataset, load_dataset
 from .errors import GraphError, NeuroCanvasError, ParamError, ProjectError
 from .graph import Graph
+from .runs import Runs
+from .runs_file import runs_from_json, runs_to_json
 from .trainer import Trainer, parse_training
 
 FORMAT = "neurocanvas-project"
-VERSION = 1
+VERSION = 2  # 2 added training.pace and state.runs; version 1 files open unchanged
 SUFFIX = ".ncproj"
 TOP_KEYS = ("format", "version", "name", "description", "goal", "graph", "dataset", "training", "state")
 DTYPES = ("float32", "float64")
@@ -42,13 +44,14 @@ class Project:
     # What an example promises, e.g. {"metric": "val_accuracy", "at_least": 0.95, "epochs": 300}.
     goal: dict | None = None
     path: Path | None = None
+    runs: Runs = field(default_factory=Runs)  # state.runs (engine.runs_file)
 
     @property
     def base_dir(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
 
     def load_data(self) -> Dataset:
-        return load_dataset(self.dataset, self.base_dir)
+        return load_dataset(self.dataset, self.base_dir, dtype=self.training["dtype"])
 
     def trainer(self, dataset: Dataset | None = None, strict: bool = True) -> Trainer:
         """A trainer that starts from this project's state (parameters, history, epoch)."""
@@ -94,6 +97,8 @@ def project_to_dict(project: Project) -> dict:
             "history": project.history,
         },
     }
+    if project.runs:
+        data["state"]["runs"] = runs_to_json(project.runs)
     if project.goal is not None:
         data["goal"] = project.goal
     return data
@@ -193,10 +198,11 @@ def project_from_dict(data: object) -> Project:
     if "dataset" in data and not isinstance(data["dataset"], dict):
         errors.append("dataset: must be an object")
     state = checked(_state, data.get("state", {}))
+    runs = checked(runs_from_json, data["state"].get("runs")) if isinstance(data.get("state"), dict) else None
     goal = checked(_goal, data.get("goal"))
     if errors:
         raise ProjectError(*errors)
-    return Project(name, description, graph, data["dataset"], training, *state, goal)
+    return Project(name, description, graph, data["dataset"], training, *state, goal, runs=runs or Runs())
 
 
 def _text(data: dict, key: str, default: str) -> str:
@@ -222,9 +228,9 @@ def _goal(goal: object) -> dict | None:
 def _state(state: object) -> tuple[int, dict, dict]:
     if not isinstance(state, dict):
         raise ProjectError("state: must be an object")
-    unknown = [k for k in state if k not in ("epoch", "parameters", "history")]
+    unknown = [k for k in state if k not in ("epoch", "parameters", "history", "runs")]
     if unknown:
-        raise ProjectError(f"state.{unknown[0]}: unknown key (known: epoch, parameters, history)")
+        raise ProjectError(f"state.{unknown[0]}: unknown key (known: epoch, parameters, history, runs)")
     epoch = state.get("epoch", 0)
     if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
         raise ProjectError(f"state.epoch: must be a whole number ≥ 0, got {epoch!r}")

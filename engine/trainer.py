@@ -6,6 +6,7 @@ when the loss stops being finite. Same project and seed, same numbers, bit for b
 """
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from .graph import Graph
 from .health import HealthMonitor, measure
 from .model import Model
 from .optimizers import make_optimizer, optimizer_to_dict
+from .pace import parse_pace
 from .params import ParamSpec, fill_params
 
 SETTINGS: dict[str, ParamSpec] = {
@@ -47,10 +49,13 @@ def parse_training(training: object, where: str = "training") -> dict:
     if not isinstance(training, dict):
         raise ParamError(f"{where}: must be an object")
     optimizer = training.get("optimizer", DEFAULT_OPTIMIZER)
-    settings = fill_params(SETTINGS, {k: v for k, v in training.items() if k != "optimizer"}, where)
+    settings = fill_params(SETTINGS, {k: v for k, v in training.items() if k not in ("optimizer", "pace")}, where)
     if not isinstance(optimizer, dict):
         raise ParamError(f"{where}.optimizer: must be an object like {{\"name\": \"adam\", \"learning_rate\": 0.01}}")
     settings["optimizer"] = optimizer_to_dict(make_optimizer(optimizer))
+    pace = parse_pace(training.get("pace"), f"{where}.pace")
+    if pace is not None:  # absent: as fast as possible (the trainer itself never paces; engine.runner does)
+        settings["pace"] = pace.to_setting()
     return settings
 
 
@@ -83,6 +88,40 @@ class Snapshot:
     parameters: dict[str, np.ndarray] | None = None
     activations: dict[str, np.ndarray] | None = None  # each node's output on the probe batch
     gradient_norms: dict[str, float] | None = None
+    # A frame of a run's timeline (engine.frames.take_frame) also carries:
+    state: TrainerState | None = None  # everything a rewind to here needs
+    weights: dict[str, np.ndarray] | None = None  # "<id>.weight" -> its values sorted (at most WEIGHT_SAMPLES quantiles)
+    planes: dict[str, np.ndarray] | None = None  # node id -> its output over the plane grid asked for, (n*n, width)
+
+    @property
+    def position(self) -> float:
+        """Where this is, in epochs: completed epochs plus the share of the current one."""
+        return self.epoch + (self.batch / self.batches_per_epoch if self.batches_per_epoch else 0.0)
+
+
+@dataclass
+class TrainerState:
+    """Everything that makes training go on from a moment exactly as it went on then (``Trainer.capture``).
+
+    The data and the graph are not in it: it is restored into a trainer built from the same graph,
+    dataset and ``settings`` (``Trainer.restore``). Arrays are copies, safe to keep.
+    """
+
+    epoch: int
+    batch: int
+    in_epoch: bool
+    settings: dict  # the training settings in force, the optimizer's included
+    parameters: dict[str, np.ndarray]
+    optimizer: dict  # the optimizer in use (settings["optimizer"] may be a pending change)
+    optimizer_state: dict  # Optimizer.state_dict()
+    pending_optimizer: dict | None
+    generators: dict[str, dict]  # node id -> its random generator's state (dropout masks)
+    history_lengths: dict[str, int]  # the history as it was: the first n values of each list
+    run_start: int  # the history index where the trainer's current run began
+    untrained_loss: float | None
+    explodes_above: float
+    early_stopping: tuple | None  # (best value, best parameters, best epoch, epochs waited)
+    in_epoch_state: dict | None = None  # mid-epoch only: batch size, batches, running metrics, epoch-start parameters
 
 
 @dataclass
@@ -124,6 +163,7 @@ class Trainer:
         self.warnings: list[str] = []  # advice found while training, oldest first
         self.health = HealthMonitor(self.model)  # vanishing gradients, dead ReLUs
         self._untrained_loss: float | None = None  # the first batch's loss, if this trainer started at epoch 0
+        self._run_start = len(self.history.get("loss", []))  # this run's first epoch in the history (see start_new_run)
         self._warned_rate: float | None = None  # the learning rate the last rising-loss warning named
         self._pending_optimizer: dict | None = None
         self._split()
@@ -175,13 +215,24 @@ class Trainer:
     def batches_per_epoch(self) -> int:
         return math.ceil(len(self.x_train) / self.batch_size)
 
+    @property
+    def batches_this_epoch(self) -> int:
+        """The batches of the epoch under way (a new batch size counts from the next epoch)."""
+        return self._batches_per_epoch if self._in_epoch else self.batches_per_epoch
+
+    @property
+    def position(self) -> float:
+        """Where training is, in epochs: completed epochs plus the share of the current one."""
+        return self.epoch + self.batch / self.batches_this_epoch
+
+    def _shuffled_order(self) -> np.ndarray | None:
+        if not self.settings["shuffle"]:
+            return None
+        # Seeded by (seed, epoch): a run resumed from a saved epoch shuffles as an unbroken one.
+        return np.random.default_rng([self.settings["seed"], self.epoch]).permutation(len(self.x_train))
+
     def _start_epoch(self) -> None:
-        n = len(self.x_train)
-        if self.settings["shuffle"]:
-            # Seeded by (seed, epoch): a run resumed from a saved epoch shuffles as an unbroken one.
-            self._order = np.random.default_rng([self.settings["seed"], self.epoch]).permutation(n)
-        else:
-            self._order = None
+        self._order = self._shuffled_order()
         self._batch_size, self._batches_per_epoch = self.batch_size, self.batches_per_epoch
         if self._x_buffer.shape != (self._batch_size, self.x_train.shape[1]):
             self._x_buffer = np.empty((self._batch_size, self.x_train.shape[1]), self.dtype)
@@ -279,17 +330,18 @@ class Trainer:
         cross-entropy, the loss can jump in the first epoch and stay high and finite. Divergence
         catches the explosion; this catches the rest, without stopping the run.
         """
-        losses = self.history.get("loss", [])
+        # Only this run's epochs: a history carried over from other data or another graph is no yardstick.
+        losses = self.history.get("loss", [])[self._run_start:]
         if not losses:
             return
         start, where = ((self._untrained_loss, "before training") if self._untrained_loss is not None
-                        else (losses[0], "in epoch 1"))
+                        else (losses[0], f"in epoch {self._run_start + 1}"))
         rate = self.optimizer.hyper["learning_rate"]
         if rate == self._warned_rate or not losses[-1] > RISE_FACTOR * start:
             return
         self._warned_rate = rate
         self.warnings.append(
-            f"the training loss is {losses[-1]:.3g} in epoch {len(losses)}, up from {start:.3g} {where}: "
+            f"the training loss is {losses[-1]:.3g} in epoch {self._run_start + len(losses)}, up from {start:.3g} {where}: "
             f"the learning rate {rate:g} is probably too high — try {rate / 10:g}"
         )
 
@@ -314,16 +366,18 @@ class Trainer:
             result = self.step_batch()
             if isinstance(result, Divergence):
                 return outcome("diverged", result)
+            # Early stopping's bookkeeping comes before the callbacks: a state captured in one
+            # (a run's frame) then holds this epoch's best, and training on from it stops alike.
+            stop_early = result.batch == 0 and self._early_stop()
             if on_batch is not None:
                 on_batch(result)
-            if result.batch == 0:
-                if on_epoch is not None:
-                    on_epoch(self.epoch, self.last_metrics())
-                if self._early_stop():
-                    return outcome("early_stopped", notes=(
-                        f"no improvement for {self.settings['patience']} epochs: "
-                        f"restored the best parameters (epoch {self._best_epoch})",
-                    ))
+            if result.batch == 0 and on_epoch is not None:
+                on_epoch(self.epoch, self.last_metrics())
+            if stop_early:
+                return outcome("early_stopped", notes=(
+                    f"no improvement for {self.settings['patience']} epochs: "
+                    f"restored the best parameters (epoch {self._best_epoch})",
+                ))
         return outcome("completed")
 
     def _early_stop(self) -> bool:
@@ -390,6 +444,101 @@ class Trainer:
     # ---- state for the project file ----------------------------------------------------
     def state(self) -> dict:
         return {"epoch": self.epoch, "parameters": self.model.copy_parameters(), "history": self.history}
+
+    # ---- runs: a fresh start, and capture and restore for rewinding ----------------------------
+    def start_new_run(self) -> None:
+        """Begin a new experiment from the parameters as they are: epoch 0, no history, a fresh
+        optimizer state, no early-stopping best, and the rising-loss yardstick taken anew."""
+        self.epoch, self.batch, self._in_epoch = 0, 0, False
+        self.history = {}
+        self.batch_losses = []
+        self.optimizer = make_optimizer(self.settings["optimizer"])
+        self._pending_optimizer = None
+        self._run_start = 0
+        self._untrained_loss = self._warned_rate = None
+        self._best, self._best_epoch, self._waited = None, 0, 0
+        self._explodes_above = math.inf
+
+    def _generators(self) -> dict[str, np.random.Generator]:
+        """The random generators the layers draw from while training (dropout masks), by node id."""
+        return {node_id: layer.rng for node_id, layer in self.model.layers.items()
+                if isinstance(getattr(layer, "rng", None), np.random.Generator)}
+
+    def capture(self) -> TrainerState:
+        """This moment's complete training state (between batches); see ``restore``."""
+        in_epoch = None
+        if self._in_epoch:
+            running = {k: copy.deepcopy(v) for k, v in vars(self._running).items() if k != "trainer"}
+            in_epoch = {"batch_size": self._batch_size, "batches_per_epoch": self._batches_per_epoch,
+                        "running": running, "epoch_start_parameters": {k: v.copy() for k, v in self._backup.items()}}
+        best = None
+        if self._best is not None or self._waited:
+            value, parameters = self._best if self._best is not None else (None, None)
+            best = (value, None if parameters is None else {k: v.copy() for k, v in parameters.items()},
+                    self._best_epoch, self._waited)
+        return TrainerState(
+            epoch=self.epoch, batch=self.batch, in_epoch=self._in_epoch,
+            settings=_copy_settings(self.settings), parameters=self.model.copy_parameters(),
+            optimizer=optimizer_to_dict(self.optimizer), optimizer_state=self.optimizer.state_dict(),
+            pending_optimizer=dict(self._pending_optimizer) if self._pending_optimizer else None,
+            generators={k: g.bit_generator.state for k, g in self._generators().items()},
+            history_lengths={k: len(v) for k, v in self.history.items()}, run_start=self._run_start,
+            untrained_loss=self._untrained_loss, explodes_above=self._explodes_above,
+            early_stopping=best, in_epoch_state=in_epoch,
+        )
+
+    def restore(self, state: TrainerState, history: dict[str, list] | None = None) -> None:
+        """Return to a captured moment: training on gives bit for bit what it gave then.
+
+        The trainer must be built from the same graph and dataset as the one captured, with the
+        state's seed, split and dtype (they make the batches). ``history`` is the run's history
+        to cut back to the captured length (default: this trainer's own).
+        """
+        for key in ("seed", "validation_split", "dtype"):
+            if self.settings[key] != state.settings[key]:
+                raise TrainingError(f"cannot rewind: training.{key} is {self.settings[key]!r} now, "
+                                    f"{state.settings[key]!r} then")
+        now = {k: v.shape for k, v in self.model.parameters.items()}
+        then = {k: v.shape for k, v in state.parameters.items()}
+        if now != then:
+            name = sorted((set(now) ^ set(then)) or {k for k in now if now[k] != then[k]})[0]
+            raise TrainingError(f"cannot rewind: parameter {name} does not fit the graph as it was then")
+        source = self.history if history is None else history
+        short = [k for k, n in state.history_lengths.items() if len(source.get(k, [])) < n]
+        if short:
+            raise TrainingError(f"cannot rewind: the history of {short[0]} is shorter than it was then")
+        self.settings = _copy_settings(state.settings)
+        self.model.load_parameters(state.parameters)
+        self.optimizer = make_optimizer(state.optimizer)
+        self.optimizer.load_state_dict(state.optimizer_state)
+        self._pending_optimizer = dict(state.pending_optimizer) if state.pending_optimizer else None
+        generators = self._generators()
+        for node_id, bit_state in state.generators.items():
+            generators[node_id].bit_generator.state = bit_state
+        self.history = {k: list(source[k][:n]) for k, n in state.history_lengths.items()}
+        self.epoch, self.batch, self._in_epoch = state.epoch, state.batch, state.in_epoch
+        self._run_start, self._untrained_loss = state.run_start, state.untrained_loss
+        self._explodes_above = state.explodes_above
+        self._warned_rate = None
+        self._best, self._best_epoch, self._waited = None, 0, 0
+        if state.early_stopping is not None:
+            value, parameters, self._best_epoch, self._waited = state.early_stopping
+            if parameters is not None:
+                self._best = (value, {k: v.copy() for k, v in parameters.items()})
+        if state.in_epoch:
+            extra = state.in_epoch_state
+            self._batch_size, self._batches_per_epoch = extra["batch_size"], extra["batches_per_epoch"]
+            self._order = self._shuffled_order()
+            self._x_buffer = np.empty((self._batch_size, self.x_train.shape[1]), self.dtype)
+            self._running = RunningMetrics(self)
+            for key, value in extra["running"].items():
+                setattr(self._running, key, copy.deepcopy(value))
+            self._backup = {k: v.copy() for k, v in extra["epoch_start_parameters"].items()}
+
+
+def _copy_settings(settings: dict) -> dict:
+    """A copy of the settings: their values are numbers and texts, the optimizer and the pace small dicts."""
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in settings.items()}
 
 
 class RunningMetrics:

@@ -2,6 +2,7 @@
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("NEUROCANVAS_PACE", "off")  # the examples' paces would make every run ~20 s (tests/test_runner.py turns it on)
 
 import pytest  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402

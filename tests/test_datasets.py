@@ -1,30 +1,20 @@
-"""engine.datasets: generators, bundled datasets, CSV files, inline data and the dataset spec."""
+"""engine.datasets: generators, bundled datasets, inline data and the dataset spec (CSV files: test_csv_datasets)."""
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from engine.datasets import (BUILTINS, GENERATORS, CellError, Dataset, generate, load_builtin,
-                             load_csv, load_dataset, standardize)
-from engine.errors import DatasetError
+from engine import ROOT
+from engine.datasets import (BUILTINS, GENERATORS, MAX_NOISE, MAX_SEED, Dataset, generate, load_builtin,
+                             load_dataset, standardize)
+
+from tests.dataset_helpers import assert_error, write
 
 CLASSIFIERS = ("xor", "circles", "moons", "spirals", "gaussians")
 REGRESSIONS = ("plane", "sine")
-
-
-def write(tmp_path, name, text, encoding="utf-8"):
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
-    return path
-
-
-def assert_error(call, *fragments):
-    with pytest.raises(DatasetError) as info:
-        call()
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    return message
 
 
 # --- generators -----------------------------------------------------------------------------------
@@ -37,7 +27,7 @@ def test_generators_cover_the_documented_names():
 def test_classification_generator_shapes_and_balance(name):
     ds = generate(name, samples=301, classes=3)
     assert ds.task == "classification"
-    assert ds.x.shape == (301, 2) and ds.x.dtype == np.float64 and ds.x.flags.c_contiguous
+    assert ds.x.shape == (301, 2) and ds.x.dtype == np.float32 and ds.x.flags.c_contiguous
     assert ds.y.shape == (301,) and ds.y.dtype == np.int64
     expected_classes = 3 if name == "gaussians" else 2
     assert ds.n_classes == expected_classes == len(ds.class_names)
@@ -52,7 +42,7 @@ def test_regression_generator_shapes(name):
     ds = generate(name, samples=50)
     features = 2 if name == "plane" else 1
     assert ds.task == "regression"
-    assert ds.x.shape == (50, features) and ds.y.shape == (50, 1) and ds.y.dtype == np.float64
+    assert ds.x.shape == (50, features) and ds.y.shape == (50, 1) and ds.y.dtype == np.float32
     assert ds.class_names == [] and ds.n_classes == 0 and ds.n_targets == 1
 
 
@@ -107,17 +97,26 @@ def test_gaussians_honour_the_class_count():
     np.testing.assert_allclose(np.hypot(*centres.T), 1.0, atol=0.1)
 
 
+@pytest.mark.parametrize("name", GENERATORS)
+def test_features_come_in_the_dtype_asked_for_with_the_same_numbers(name):
+    wide = generate(name, samples=64, dtype=np.float64)
+    narrow = generate(name, samples=64)
+    assert wide.x.dtype == np.float64 and narrow.x.dtype == np.float32
+    np.testing.assert_array_equal(narrow.x, wide.x.astype(np.float32))
+    np.testing.assert_array_equal(narrow.y, wide.y.astype(narrow.y.dtype))
+
+
 def test_noise_moves_points():
-    calm, noisy = generate("circles", noise=0.0), generate("circles", noise=0.3)
+    calm, noisy = generate("circles", noise=0.0, dtype=np.float64), generate("circles", noise=0.3)
     calm_spread = np.hypot(*calm.x.T)[calm.y == 0].std()
     noisy_spread = np.hypot(*noisy.x.T)[noisy.y == 0].std()
     assert calm_spread < 1e-9 < noisy_spread
 
 
 def test_plane_and_sine_follow_their_formulas_without_noise():
-    plane = generate("plane", noise=0.0)
+    plane = generate("plane", noise=0.0, dtype=np.float64)
     np.testing.assert_allclose(plane.y[:, 0], 1.5 * plane.x[:, 0] - 0.8 * plane.x[:, 1] + 0.3)
-    sine = generate("sine", noise=0.0)
+    sine = generate("sine", noise=0.0, dtype=np.float64)
     np.testing.assert_allclose(sine.y[:, 0], np.sin(sine.x[:, 0]))
     assert np.all(np.abs(sine.x) <= np.pi)
 
@@ -129,6 +128,11 @@ def test_plane_and_sine_follow_their_formulas_without_noise():
     ({"name": "xor", "noise": -1}, "noise: must be a non-negative number, got -1"),
     ({"name": "xor", "seed": -1}, "seed: must be a non-negative integer"),
     ({"name": "gaussians", "classes": 1}, "classes: must be an integer of at least 2"),
+    ({"name": "xor", "noise": 1e30}, f"noise: must be at most {MAX_NOISE:g}, got 1e+30"),
+    ({"name": "xor", "noise": 10**400}, "noise: must be a non-negative number"),
+    ({"name": "xor", "seed": [1]}, "seed: must be a non-negative integer, got [1]"),
+    ({"name": "xor", "seed": MAX_SEED + 1}, f"seed: must be at most {MAX_SEED}"),
+    ({"name": "xor", "seed": 10**5000}, "seed: must be at most"),
 ])
 def test_generate_refuses_bad_arguments(kwargs, fragment):
     assert_error(lambda: generate(**kwargs), fragment)
@@ -146,7 +150,7 @@ def test_generate_refuses_bad_arguments(kwargs, fragment):
 def test_builtins_load_with_their_shapes(name, shape, classes):
     ds = load_builtin(name)
     assert ds.name == name and ds.description == BUILTINS[name]
-    assert ds.x.shape == shape and ds.x.dtype == np.float64 and np.isfinite(ds.x).all()
+    assert ds.x.shape == shape and ds.x.dtype == np.float32 and np.isfinite(ds.x).all()
     assert ds.n_classes == classes
     assert ds.task == ("regression" if name == "diabetes" else "classification")
     assert len(ds.feature_names) == shape[1] and ds.target_names == ["target"]
@@ -168,215 +172,6 @@ def test_builtin_class_names_and_summary():
 
 def test_unknown_builtin_is_refused():
     assert_error(lambda: load_builtin("mnist"), "name: must be one of iris, wine", '"mnist"')
-
-
-# --- CSV -----------------------------------------------------------------------------------------------
-
-def test_csv_with_header_and_string_labels(tmp_path):
-    path = write(tmp_path, "pets.csv", "weight,height,kind\n1,2,dog\n3,4,cat\n5,6,dog\n7,8,bird\n")
-    ds = load_csv(path)
-    assert ds.name == "pets.csv" and ds.task == "classification"
-    assert ds.feature_names == ["weight", "height"] and ds.target_names == ["kind"]
-    assert ds.class_names == ["bird", "cat", "dog"]
-    np.testing.assert_array_equal(ds.y, [2, 1, 2, 0])
-    np.testing.assert_array_equal(ds.x, [[1, 2], [3, 4], [5, 6], [7, 8]])
-
-
-def test_csv_header_is_detected_or_forced(tmp_path):
-    without = write(tmp_path, "plain.csv", "1,2,0\n3,4,1\n5,6,0\n")
-    ds = load_csv(without)
-    assert ds.feature_names == ["column_1", "column_2"] and ds.n_samples == 3
-    assert load_csv(without, header=True).n_samples == 2
-    named = write(tmp_path, "named.csv", "a,b,label\n1,2,0\n3,4,1\n")
-    assert load_csv(named).feature_names == ["a", "b"]
-    assert_error(lambda: load_csv(named, header=False), "named.csv, line 1", 'column "column_1"',
-                 '"a" is not a number')
-
-
-def test_csv_numeric_labels_are_sorted_numerically(tmp_path):
-    rows = "".join(f"{i},{label}\n" for i, label in enumerate([10, 2, 2, 10, 2, 10, 2, 10, 2, 10]))
-    ds = load_csv(write(tmp_path, "n.csv", "x,label\n" + rows))
-    assert ds.task == "classification" and ds.class_names == ["2", "10"]
-    np.testing.assert_array_equal(ds.y, [1, 0, 0, 1, 0, 1, 0, 1, 0, 1])
-
-
-def test_csv_auto_task(tmp_path):
-    many_values = "x,y\n" + "".join(f"{i},{i * 0.5}\n" for i in range(30))
-    assert load_csv(write(tmp_path, "r.csv", many_values)).task == "regression"
-    many_integers = "x,y\n" + "".join(f"{i},{i}\n" for i in range(30))
-    assert load_csv(write(tmp_path, "i.csv", many_integers)).task == "regression"
-    half_distinct = "x,y\n" + "".join(f"{i},{i % 6 * 7 + 3}\n" for i in range(10))
-    assert load_csv(write(tmp_path, "h.csv", half_distinct)).task == "regression"
-    few_integers = "x,y\n" + "".join(f"{i},{i % 3}\n" for i in range(30))
-    ds = load_csv(write(tmp_path, "c.csv", few_integers))
-    assert ds.task == "classification" and ds.n_classes == 3
-    forced = load_csv(write(tmp_path, "f.csv", few_integers), task="regression")
-    assert forced.task == "regression" and forced.y.shape == (30, 1)
-
-
-@pytest.mark.parametrize("labels, task", [
-    ([0, 1, 1], "classification"),          # a 0/1 target of a tiny file
-    ([-1, 1, 1, -1], "classification"),     # two values
-    ([1, 2, 3, 2], "classification"),       # labels counted from 1
-    ([0, 1, 2, 3, 4, 5, 0], "classification"),
-    ([23, 45, 31, 52], "regression"),       # distinct integers that are no labels
-    ([3, 10, 17, 24, 3], "regression"),
-])
-def test_csv_auto_task_of_a_small_file(tmp_path, labels, task):
-    rows = "".join(f"{i},{label}\n" for i, label in enumerate(labels))
-    assert load_csv(write(tmp_path, "small.csv", "x,y\n" + rows)).task == task
-
-
-def test_csv_features_and_target_selection(tmp_path):
-    path = write(tmp_path, "sel.csv", "a,b,c,d\n1,2,3,4\n5,6,7,8\n")
-    ds = load_csv(path, features=["c", "a"], target="b", task="regression")
-    assert ds.feature_names == ["c", "a"] and ds.target_names == ["b"]
-    np.testing.assert_array_equal(ds.x, [[3, 1], [7, 5]])
-    np.testing.assert_array_equal(ds.y, [[2], [6]])
-    default_features = load_csv(path, target="a", task="regression")
-    assert default_features.feature_names == ["b", "c", "d"]
-
-
-def test_csv_columns_by_index_without_header(tmp_path):
-    path = write(tmp_path, "idx.csv", "1,2,3\n4,5,6\n")
-    ds = load_csv(path, header=False, features=[2], target=0, task="regression")
-    assert ds.feature_names == ["column_3"] and ds.target_names == ["column_1"]
-    np.testing.assert_array_equal(ds.x, [[3], [6]])
-
-
-def test_csv_semicolon_and_tab_delimiters(tmp_path):
-    for name, sep in (("semi.csv", ";"), ("tab.tsv", "\t")):
-        text = sep.join(["a", "b", "label"]) + "\n" + sep.join(["1.5", "2", "yes"]) + "\n" \
-            + sep.join(["3", "4", "no"]) + "\n"
-        ds = load_csv(write(tmp_path, name, text))
-        assert ds.feature_names == ["a", "b"] and ds.class_names == ["no", "yes"]
-
-
-def test_csv_byte_order_mark_blank_lines_and_quotes(tmp_path):
-    path = write(tmp_path, "bom.csv", '\ufeffa,"b c",label\n\n1,2,"x, y"\n3,4,z\n\n')
-    ds = load_csv(path)
-    assert ds.feature_names == ["a", "b c"] and ds.class_names == ["x, y", "z"]
-
-
-def test_csv_missing_values_are_refused_or_dropped(tmp_path):
-    path = write(tmp_path, "gaps.csv", "a,b,label\n1,2,x\n3,,y\n5,NA,x\n7,8,?\n9,10,y\n")
-    assert_error(lambda: load_csv(path), 'gaps.csv, line 3, column "b": missing value (an empty cell); '
-                 'set "missing": "drop" to drop such rows')
-    ds = load_csv(path, missing="drop")
-    np.testing.assert_array_equal(ds.x, [[1, 2], [9, 10]])
-    assert ds.class_names == ["x", "y"]
-
-
-def test_csv_cell_errors_carry_the_cell_and_the_option_that_helps(tmp_path):
-    path = write(tmp_path, "gaps.csv", "a,b,label\n1,2,x\n3,,y\n")
-    with pytest.raises(CellError) as info:
-        load_csv(path)
-    error = info.value
-    assert (error.line, error.column, error.option) == (3, "b", ("missing", "drop"))
-    assert error.problem == 'gaps.csv, line 3, column "b": missing value (an empty cell)'
-    with pytest.raises(CellError) as info:
-        load_csv(write(tmp_path, "text.csv", "a,label\n1,x\nabc,y\n"))
-    assert (info.value.line, info.value.column, info.value.option) == (3, "a", None)
-
-
-def test_csv_missing_value_in_an_unused_column_is_ignored(tmp_path):
-    path = write(tmp_path, "unused.csv", "a,b,label\n1,,x\n3,4,y\n")
-    assert load_csv(path, features=["a"]).n_samples == 2
-
-
-def test_csv_dropping_every_row_is_an_error(tmp_path):
-    path = write(tmp_path, "allgone.csv", "a,label\n1,NaN\n,x\n")
-    assert_error(lambda: load_csv(path, missing="drop"), "allgone.csv", "every row")
-
-
-def test_csv_file_not_found(tmp_path):
-    assert_error(lambda: load_csv(tmp_path / "nowhere.csv"), "nowhere.csv", "not found")
-
-
-def test_csv_empty_file(tmp_path):
-    assert_error(lambda: load_csv(write(tmp_path, "empty.csv", "")), "empty.csv", "empty")
-    assert_error(lambda: load_csv(write(tmp_path, "blank.csv", "\n\n")), "blank.csv", "empty")
-
-
-def test_csv_only_a_header(tmp_path):
-    assert_error(lambda: load_csv(write(tmp_path, "head.csv", "a,b,label\n")),
-                 "head.csv", "only a header", "line 1")
-
-
-def test_csv_ragged_row(tmp_path):
-    path = write(tmp_path, "ragged.csv", "a,b,c,d,label\n1,2,3,4,x\n1,2,3\n")
-    assert_error(lambda: load_csv(path), "ragged.csv, line 3 has 3 cells, the header has 5")
-
-
-def test_csv_text_in_a_numeric_feature(tmp_path):
-    rows = "".join(f"{i},{i},x\n" for i in range(12))
-    path = write(tmp_path, "iris.csv", "sepal,petal_width,label\n" + rows + "1,abc,y\n")
-    assert_error(lambda: load_csv(path), 'iris.csv, line 14, column "petal_width": "abc" is not a number')
-
-
-def test_csv_infinity_and_decimal_commas_in_a_comma_separated_file_are_refused(tmp_path):
-    path = write(tmp_path, "inf.csv", "a,label\n1,x\ninf,y\n")
-    assert_error(lambda: load_csv(path), 'inf.csv, line 3, column "a": "inf" is not a finite number')
-    path = write(tmp_path, "comma.csv", 'a,label\n"1,5",x\n"2,5",y\n')
-    assert_error(lambda: load_csv(path), 'comma.csv, line 2, column "a": "1,5" is not a number',
-                 'write "." as the decimal point')
-
-
-def test_csv_decimal_commas_in_a_semicolon_separated_file_are_numbers(tmp_path):
-    path = write(tmp_path, "eu.csv", "height;weight;name;label\n1,70;65;Ann, B.;a\n1,82;80,5;Bo;b\n"
-                                     "1,65;59;Cy;a\n")
-    ds = load_csv(path, features=["height", "weight"])
-    assert ds.feature_names == ["height", "weight"]
-    np.testing.assert_array_equal(ds.x, [[1.70, 65], [1.82, 80.5], [1.65, 59]])
-    assert load_csv(path, features=["height"], target="name").class_names == ["Ann, B.", "Bo", "Cy"]
-
-
-def test_csv_line_numbers_count_physical_lines(tmp_path):
-    path = write(tmp_path, "lines.csv", 'a,b,label\r\n\r\n1,2,"two\r\nlines"\r\n3,oops,z\r\n')
-    assert_error(lambda: load_csv(path), 'lines.csv, line 5, column "b": "oops" is not a number')
-
-
-def test_csv_unknown_columns_list_the_columns(tmp_path):
-    path = write(tmp_path, "cols.csv", "a,b,label\n1,2,x\n")
-    assert_error(lambda: load_csv(path, target="kind"),
-                 "cols.csv", 'target: there is no column "kind"', '"a", "b", "label"')
-    assert_error(lambda: load_csv(path, features=["a", "zz"]),
-                 "cols.csv", 'features[1]: there is no column "zz"')
-    assert_error(lambda: load_csv(path, target=5), "column index 5 is out of range")
-
-
-def test_csv_target_among_features_is_refused(tmp_path):
-    path = write(tmp_path, "leak.csv", "a,b,label\n1,2,x\n")
-    assert_error(lambda: load_csv(path, features=["a", "label"]), 'column "label" is the target')
-
-
-def test_csv_too_many_columns(tmp_path):
-    header = ",".join(f"c{j}" for j in range(10_001))
-    path = write(tmp_path, "wide.csv", header + "\n" + ",".join(["1"] * 10_001) + "\n")
-    assert_error(lambda: load_csv(path), "wide.csv, line 1", "10001 columns", "at most 10000")
-
-
-def test_csv_regression_target_must_be_numeric(tmp_path):
-    path = write(tmp_path, "reg.csv", "a,price\n1,10\n2,cheap\n")
-    assert_error(lambda: load_csv(path, task="regression"),
-                 'reg.csv, line 3, column "price": "cheap" is not a number (a regression target)')
-
-
-def test_csv_non_utf8_bytes(tmp_path):
-    path = write(tmp_path, "latin.csv", "name,x,label\n1,2,café\n".encode("latin-1"))
-    assert_error(lambda: load_csv(path), "latin.csv, line 2, column 3", "0xe9", "UTF-8")
-
-
-def test_csv_duplicate_header_names(tmp_path):
-    path = write(tmp_path, "dup.csv", "a,a,label\n1,2,x\n")
-    assert_error(lambda: load_csv(path), "dup.csv, line 1", '"a" appears twice')
-
-
-def test_csv_bad_options_name_the_option(tmp_path):
-    path = write(tmp_path, "ok.csv", "a,label\n1,x\n")
-    assert_error(lambda: load_csv(path, task="clustering"), "task: must be one of auto, classification")
-    assert_error(lambda: load_csv(path, header="yes"), "header: must be one of auto, true, false")
-    assert_error(lambda: load_csv(path, missing="ignore"), "missing: must be one of error, drop")
 
 
 # --- the dataset spec ----------------------------------------------------------------------------------
@@ -444,6 +239,14 @@ def test_spec_inline_integer_targets_default_to_classes():
     ({"task": "regression", "y": [0.1, "b", 0, 1], "class_names": None},
      'dataset.y[1]: must be a number, got "b"'),
     ({"task": "regression"}, "dataset.class_names: only a classification dataset"),
+    # A file is untrusted: none of these may end in OverflowError, MemoryError or a hang.
+    ({"y": [0, 1, 2**63, 0], "class_names": None}, "dataset.y[2]: class indices go up to 999, got 9223372036854775808"),
+    ({"y": [0, 1, 10**9, 0], "class_names": None}, "dataset.y[2]: class indices go up to 999"),
+    ({"x": [[0, 0], [0, 1], [1, 10**400], [1, 1]]}, "dataset.x[2][1]: must be a number"),
+    ({"x": [[0, 0], [0, 1], [1, 1e300], [1, 1]]}, "dataset.x[2][1]: 1e+300 is too large for float32"),
+    ({"task": "regression", "y": [0, 1, 2, 1e300], "class_names": None}, "dataset.y[3]: 1e+300 is too large for float32"),
+    ({"class_names": ["no", "no"]}, 'dataset.class_names[1]: "no" is also dataset.class_names[0]'),
+    ({"feature_names": ["p", "p"]}, 'dataset.feature_names[1]: "p" is also dataset.feature_names[0]'),
 ])
 def test_spec_inline_bad_shapes(changes, fragment):
     spec = {"source": "inline", "x": [[0, 0], [0, 1], [1, 0], [1, 1]], "y": [0, 1, 1, 0],
@@ -470,9 +273,25 @@ def test_spec_inline_bad_shapes(changes, fragment):
     ({"source": "csv", "path": "a.csv", "features": ["a", 1.5]}, "dataset.features[1]: must be a column"),
     ({"source": "csv", "path": "a.csv", "header": 1}, "dataset.header: must be one of auto, true, false"),
     ({"source": "inline", "x": [[1]]}, "dataset.y: is required"),
+    ({"source": "generated", "name": "xor", "samples": 10**5000}, "dataset.samples: must be at most 1000000, "
+                                                                  "got an integer too long to show"),
+    ({"source": "generated", "name": "xor", "line\nbreak": 1}, 'dataset."line\\nbreak": unknown key'),
+    ({"source": "csv", "path": "a\0b.csv"}, "dataset.path: must be a file path"),
+    ({"source": "builtin", "name": "x" * 500}, 'dataset.name: must be one of iris, wine, breast_cancer, digits, '
+                                               'diabetes, got "xxxxxxxx'),
 ])
 def test_spec_errors_name_the_key(spec, fragment):
-    assert_error(lambda: load_dataset(spec), fragment)
+    message = assert_error(lambda: load_dataset(spec), fragment)
+    assert "\n" not in message and len(message) < 300
+
+
+def test_spec_errors_show_deeply_nested_values_without_recursing():
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    message = assert_error(lambda: load_dataset({"source": "generated", "name": "xor", "seed": deep}),
+                           "dataset.seed: must be a non-negative integer, got a value nested too deep to show")
+    assert "\n" not in message
 
 
 def test_spec_round_trips_through_json(tmp_path):
@@ -482,13 +301,15 @@ def test_spec_round_trips_through_json(tmp_path):
 
 # --- standardize ----------------------------------------------------------------------------------------
 
-def test_standardize_gives_zero_mean_unit_std():
-    ds = load_dataset({"source": "builtin", "name": "wine", "standardize": True})
-    np.testing.assert_allclose(ds.x.mean(axis=0), 0.0, atol=1e-12)
-    np.testing.assert_allclose(ds.x.std(axis=0), 1.0)
-    raw = load_builtin("wine")
-    np.testing.assert_allclose(ds.mean, raw.x.mean(axis=0))
-    np.testing.assert_allclose(ds.x * ds.std + ds.mean, raw.x)
+@pytest.mark.parametrize("dtype, tolerance", [(np.float64, 1e-12), (np.float32, 1e-6)])
+def test_standardize_gives_zero_mean_unit_std(dtype, tolerance):
+    ds = load_dataset({"source": "builtin", "name": "wine", "standardize": True}, dtype=dtype)
+    assert ds.x.dtype == dtype and ds.mean.dtype == ds.std.dtype == np.float64
+    np.testing.assert_allclose(ds.x.mean(axis=0, dtype=np.float64), 0.0, atol=tolerance)
+    np.testing.assert_allclose(ds.x.std(axis=0, dtype=np.float64), 1.0, rtol=tolerance)
+    raw = load_builtin("wine", dtype=dtype)
+    np.testing.assert_allclose(ds.mean, raw.x.mean(axis=0, dtype=np.float64))
+    np.testing.assert_allclose(ds.x * ds.std + ds.mean, raw.x, rtol=tolerance)
     assert raw.mean is None and raw.std is None
 
 
@@ -501,8 +322,27 @@ def test_standardize_keeps_a_constant_feature_finite():
     np.testing.assert_array_equal(ds.x, [[1.0, 5.0], [3.0, 5.0]])  # the original is untouched
 
 
-def test_engine_datasets_imports_no_gui_or_sklearn():
-    import engine.datasets as module
-    source = open(module.__file__, encoding="utf-8").read()
-    for forbidden in ("PySide6", "pyqtgraph", "editor", "sklearn", "pandas"):
-        assert f"import {forbidden}" not in source and f"from {forbidden}" not in source
+def test_a_constant_feature_standardizes_to_exactly_zero_with_scale_one():
+    # 0.1 summed 1000 times is not 100 in floating point: the mean was off by a rounding step, the
+    # std came out ~1e-14 instead of 0, and the column was blown up to noise of order 1.
+    x = np.column_stack((np.full(1000, 0.1), np.arange(1000.0)))
+    ds = Dataset("c", "regression", x, np.zeros((1000, 1)), ["a", "b"], [], ["y"])
+    out = standardize(ds)
+    assert out.std[0] == 1.0 and out.mean[0] == 0.1
+    assert not out.x[:, 0].any()
+
+
+def test_engine_datasets_imports_no_gui_and_pandas_only_when_reading_a_large_file():
+    import engine.datasets as package
+    folder = Path(package.__file__).parent
+    for module in folder.glob("*.py"):
+        source = module.read_text(encoding="utf-8")
+        for forbidden in ("PySide6", "pyqtgraph", "editor", "sklearn"):
+            assert f"import {forbidden}" not in source and f"from {forbidden}" not in source, module.name
+        top_level = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+        assert not any("pandas" in line for line in top_level), module.name
+    # Opening a project whose data is small must not pay for importing pandas (about a second).
+    code = ("import sys; from engine.datasets import load_dataset; "
+            "load_dataset({'source': 'builtin', 'name': 'iris'}); print('pandas' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.stdout.strip() == "False", result.stderr

@@ -82,7 +82,7 @@ def minimal(**changes):
 
 @pytest.mark.parametrize("change,message", [
     ({"format": "other"}, "format: not a NeuroCanvas project"),
-    ({"version": 2}, "version: the file is format version 2, written by a newer NeuroCanvas"),
+    ({"version": 3}, "version: the file is format version 3, written by a newer NeuroCanvas"),
     ({"version": "1"}, "version: must be a positive integer"),
     ({"colour": "red"}, "colour: unknown key"),
     ({"graph": None}, "graph: must be an object"),
@@ -148,7 +148,7 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
     assert error.value.messages == [
         "many.ncproj: graph.nodes[1].params.units: must be a positive integer, got -4",
         "many.ncproj: graph.nodes[2].type: node 'act' has unknown type 'Activaton' (known: Input, Dense, Dropout, "
-        "Maxout, Activation, Flatten, Reshape, Add, Concat, Loss)",
+        "Maxout, Activation, Conv2D, MaxPool2D, AvgPool2D, BatchNorm, LayerNorm, Flatten, Reshape, Add, Concat, Loss)",
         "many.ncproj: graph.edges[5].to: there is no node 'nowhere'",
         "many.ncproj: training.batch_size: must be a positive integer, got 0",
     ]

@@ -1,5 +1,6 @@
 """The shared training loop: determinism, batching, metrics, stopping and divergence."""
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -269,3 +270,115 @@ def test_batch_normalization_refuses_batches_of_one_sample_naming_the_node(xor, 
                   ("Activation", {"function": "sigmoid"}), ("Loss", {"function": "binary_cross_entropy"}), input_size=2)
     with pytest.raises(TrainingError, match=f"n1: batch normalization needs at least 2 samples per batch, but .*{why}"):
         Trainer(graph, xor, settings(batch_size=batch_size, validation_split=0.2))
+
+
+# ---- runs: pace setting, a run's own start, capture and restore ---------------------------------------
+def dropout_graph():
+    return chain(("Dense", {"units": 8}), ("Activation", {"function": "tanh"}), ("Dropout", {"rate": 0.3}),
+                 ("Dense", {"units": 1}), ("Activation", {"function": "sigmoid"}),
+                 ("Loss", {"function": "binary_cross_entropy"}), input_size=2)
+
+
+def assert_same_parameters(a: dict, b: dict):
+    assert a.keys() == b.keys()
+    for name, value in a.items():
+        assert value.tobytes() == b[name].tobytes(), name
+
+
+@pytest.mark.parametrize("pace,stored", [
+    ({"epochs_per_second": 5}, {"epochs_per_second": 5}),
+    ({"batches_per_second": 2.5}, {"batches_per_second": 2.5}),
+    (None, None),
+])
+def test_the_pace_is_a_training_setting_and_absent_means_as_fast_as_possible(pace, stored):
+    settings_ = parse_training({} if pace is None else {"pace": pace})
+    assert settings_.get("pace") == stored
+    assert ("pace" in settings_) == (pace is not None)  # an absent pace stays absent in the file
+
+
+@pytest.mark.parametrize("pace,message", [
+    ({"epochs_per_second": 0}, "training.pace.epochs_per_second: must be a number from 0.01 to 1000, got 0"),
+    ({"batches_per_second": 500}, "training.pace.batches_per_second: must be a number from 0.01 to 60"),
+    ({"epochs": 5}, 'training.pace: must be {"epochs_per_second": N} or {"batches_per_second": N}'),
+    ("fast", "training.pace: must be"),
+])
+def test_a_bad_pace_names_the_key(pace, message):
+    with pytest.raises(ParamError, match=re.escape(message)):
+        parse_training({"pace": pace})
+
+
+def test_the_rising_loss_warning_compares_the_run_with_its_own_start(xor):
+    """A history carried in from another dataset (a much lower loss) is no yardstick: before, the
+    new data's first epochs were compared with it and the learning rate was blamed."""
+    carried = {"loss": [0.02] * 5, "accuracy": [1.0] * 5, "val_loss": [0.02] * 5, "val_accuracy": [1.0] * 5}
+    circles = generate("circles", 200, 0.1, 3)
+    trainer = Trainer(xor_graph(), circles, settings(), history=carried, epoch=5)
+    outcome = trainer.run(3)
+    assert trainer.history["loss"][5] > 2 * 0.02  # the new data starts far above the carried history
+    assert not outcome.warnings
+
+
+def test_a_new_run_starts_at_epoch_0_from_the_parameters_it_has(xor):
+    trainer = Trainer(xor_graph(), xor, settings())
+    trainer.run(3)
+    weights = trainer.model.copy_parameters()
+    trainer.start_new_run()
+    assert trainer.epoch == 0 and trainer.history == {} and trainer.optimizer.state == {}
+    assert_same_parameters(trainer.model.parameters, weights)
+    trainer.run(2)
+    assert len(trainer.history["loss"]) == 2
+
+
+def test_rewind_gives_exactly_that_epochs_parameters_and_the_same_training_from_there(xor):
+    """With dropout (its random generator) and Adam (its moments): bit for bit."""
+    original = Trainer(dropout_graph(), xor, settings(epochs=10))
+    kept = {}
+    original.run(on_epoch=lambda epoch, metrics: kept.setdefault(epoch, (original.capture(), original.model.copy_parameters())))
+    state, parameters_then = kept[4]
+    rewound = Trainer(dropout_graph(), xor, state.settings)
+    rewound.restore(state, original.history)
+    assert rewound.epoch == 4 and rewound.history == {k: v[:4] for k, v in original.history.items()}
+    assert_same_parameters(rewound.model.parameters, parameters_then)
+    rewound.run(6)
+    assert rewound.history == original.history
+    assert_same_parameters(rewound.model.parameters, original.model.parameters)
+
+
+def test_a_state_captured_mid_epoch_and_after_a_learning_rate_change_restores_exactly(xor):
+    original = Trainer(dropout_graph(), xor, settings(epochs=4, optimizer={"name": "sgd", "learning_rate": 0.1, "momentum": 0.9}))
+    original.run(1)
+    for _ in range(3):
+        original.step_batch()
+    original.set_optimizer({"name": "sgd", "learning_rate": 0.05, "momentum": 0.9})  # pending until the next batch
+    state = pickle.loads(pickle.dumps(original.capture()))  # as it crosses the pipe
+    original.run(2)
+    rewound = Trainer(dropout_graph(), xor, settings(optimizer={"name": "sgd", "learning_rate": 0.1, "momentum": 0.9}))
+    rewound.restore(state, original.history)
+    assert rewound.batch == 3 and rewound.optimizer.hyper["learning_rate"] == 0.1
+    rewound.run(2)
+    assert rewound.optimizer.hyper["learning_rate"] == 0.05
+    assert rewound.history == original.history
+    assert_same_parameters(rewound.model.parameters, original.model.parameters)
+
+
+def test_early_stopping_goes_on_alike_after_a_rewind(xor):
+    train = dict(epochs=500, patience=4, min_delta=0.05)
+    original = Trainer(xor_graph(), xor, settings(**train))
+    states = []
+    outcome = original.run(on_epoch=lambda epoch, metrics: states.append(original.capture()))
+    assert outcome.reason == "early_stopped"
+    rewound = Trainer(xor_graph(), xor, settings(**train))
+    rewound.restore(states[len(states) // 2], original.history)
+    again = rewound.run()
+    assert again.reason == "early_stopped" and again.notes == outcome.notes and rewound.epoch == original.epoch
+    assert_same_parameters(rewound.model.parameters, original.model.parameters)
+
+
+def test_restore_refuses_a_trainer_that_does_not_fit(xor):
+    original = Trainer(xor_graph(), xor, settings())
+    original.run(1)
+    state = original.capture()
+    with pytest.raises(TrainingError, match="parameter n0.bias does not fit"):
+        Trainer(xor_graph(hidden=5), xor, settings()).restore(state)
+    with pytest.raises(TrainingError, match="training.seed is 3 now, 0 then"):
+        Trainer(xor_graph(), xor, settings(seed=3)).restore(state)

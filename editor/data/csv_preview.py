@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.datasets import (MAX_COLUMNS, MISSING_MARKERS, DatasetError, csv_rows, encode_classes, guess_task,
-                             looks_like_header, parse_number, sniff_delimiter)
+                             looks_like_header, parse_number, read_file_head, sniff_delimiter)
 
 PREVIEW_ROWS = 200
 PREVIEW_BYTES = 4 * 1024 * 1024
@@ -49,13 +49,9 @@ def _missing(cell: str) -> bool:
 def read_preview(path: str | Path) -> CsvPreview:
     path = Path(path)
     try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            raw = f.read(PREVIEW_BYTES)
-    except FileNotFoundError:
-        raise PreviewError(f"{path}: file not found") from None
-    except OSError as e:
-        raise PreviewError(f"{path}: cannot be read ({e.strerror or e})") from None
+        raw, size = read_file_head(path, PREVIEW_BYTES)  # a FIFO or a device is refused, never waited on
+    except DatasetError as e:
+        raise PreviewError(str(e)) from None
     text = raw.decode("utf-8-sig", errors="replace")
     partial = size > len(raw)
     if partial:  # drop the last, cut line

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.datasets import (
-    BUILTINS, GENERATORS, CellError, Dataset, load_builtin, load_dataset, parse_number,
+    BUILTINS, GENERATORS, MAX_NOISE, MAX_SEED, CellError, Dataset, load_builtin, load_dataset, parse_number,
 )
 from engine.errors import DatasetError
 
@@ -237,9 +237,10 @@ class GeneratedPage(QWidget):
         for name in GENERATORS:
             self.generator.addItem(GENERATOR_LABELS.get(name, name), name)
         self.samples = SliderSpin(QSpinBox(minimum=10, maximum=100_000, singleStep=10), 1, MAX_SLIDER_SAMPLES)
-        self.noise = SliderSpin(QDoubleSpinBox(minimum=0.0, maximum=2.0, singleStep=0.01, decimals=2), 100, 100)
+        # The slider covers the useful range; the spin box holds all the engine accepts.
+        self.noise = SliderSpin(QDoubleSpinBox(minimum=0.0, maximum=MAX_NOISE, singleStep=0.01, decimals=2), 100, 100)
         self.classes = QSpinBox(minimum=2, maximum=10, keyboardTracking=False)
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, keyboardTracking=False)
+        self.seed = QSpinBox(minimum=0, maximum=MAX_SEED, keyboardTracking=False)
         self.regenerate = QPushButton("Regenerate")
         self.regenerate.setToolTip("Draw new points: the next seed")
         seed_row = QHBoxLayout()
@@ -731,7 +732,7 @@ class DatasetPanel(QWidget):
         self.standardize.blockSignals(False)
 
         g = self.generated
-        if source == "generated":
+        if source == "generated" and ds is not None:  # a spec the engine refused may not fit the controls
             g.show_spec(spec)
             g.preview.show_dataset(ds)
             g.description.setText(ds.description if ds is not None else "")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..datasets import Dataset, parse_number, read_table
+from ..datasets import CsvFile, Dataset
 from ..errors import DatasetError
 from ..project import Project
 from .common import ExportError, Network, compile_project, standardize_features
@@ -109,31 +109,24 @@ def predict_rows(project: Project, x_raw: np.ndarray, dataset: Dataset | None = 
 
 # ---- CSV in and out ---------------------------------------------------------------------------
 def read_features_csv(path: str | os.PathLike, feature_names: list[str]) -> np.ndarray:
-    """Rows of raw features from a CSV file with a header, columns matched by name.
+    """Rows of raw features from a CSV file with a header, columns matched by name (float64).
 
     Other columns (a target column, ids) are ignored. A file without a header row is read by
     position when it has exactly one column per feature. Errors name the file, line and column.
     """
-    path = Path(path)
-    table = read_table(path, "auto")
-    generic = all(name == f"column_{j + 1}" for j, name in enumerate(table.names))
-    if generic and len(table.names) == len(feature_names) and not set(feature_names) & set(table.names):
+    csv = CsvFile(path, "auto")
+    generic = all(name == f"column_{j + 1}" for j, name in enumerate(csv.names))
+    if generic and csv.width == len(feature_names) and not set(feature_names) & set(csv.names):
         indices = list(range(len(feature_names)))  # no header: by position
     else:
-        missing = sorted(name for name in feature_names if name not in table.names)
+        found = {name: j for j, name in enumerate(csv.names)}
+        # The file's cells are stripped: a feature named " a" is the column "a".
+        indices = [found.get(name, found.get(name.strip())) for name in feature_names]
+        missing = sorted(name for name, j in zip(feature_names, indices) if j is None)
         if missing:
             label = "column" if len(missing) == 1 else "columns"
-            raise DatasetError(f"{table.file}: missing {label} {', '.join(missing)}")
-        indices = [table.names.index(name) for name in feature_names]
-    x = np.empty((len(table.rows), len(indices)))
-    for i, row in enumerate(table.rows):
-        for k, j in enumerate(indices):
-            value = parse_number(row[j])
-            if value is None or not np.isfinite(value):
-                found = f'"{row[j]}"' if row[j] else "an empty cell"
-                raise table.error(i, j, f"{found} is not a number")
-            x[i, k] = value
-    return x
+            raise DatasetError(f"{csv.file}: missing {label} {', '.join(missing)}")
+    return csv.read(indices, missing=None, dtype=np.float64).x
 
 
 def format_value(value: object) -> str:

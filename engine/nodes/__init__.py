@@ -67,6 +67,6 @@ def palette_entries() -> list[PaletteEntry]:
 
 
 __all__ = [
-    "CATEGORIES", "NODE_TYPES", "Layer", "LoweringContext", "NodeType", "PaletteEntry", "Parameter", "Shape",
+    "CATEGORIES", "NODE_TYPES", "Layer", "activations", "losses", "LoweringContext", "NodeType", "PaletteEntry", "Parameter", "Shape",
     "ShapeError", "TorchLowering", "format_shape", "is_image", "node_type", "palette_entries", "register",
 ]

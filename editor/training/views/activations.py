@@ -1,14 +1,13 @@
-"""The Activations view: a node's outputs on the probe batch, and their histogram."""
+"""The Activations view: a node's outputs on the probe batch, and their histogram; for an image node,
+the feature maps of one probe sample, channel by channel."""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import (
-    QLabel,
-)
+from PySide6.QtWidgets import QLabel, QSpinBox
 
 from .. import colors
-from .base import NodeChooser, View, f32, finite, histogram, index_ticks, symmetric
+from .base import NodeChooser, View, f32, finite, histogram, index_ticks, mosaic, symmetric
 
 RELU_LIKE = ("relu",)
 NON_NEGATIVE = ("relu", "sigmoid", "softmax", "softplus", "relu6", "hard_sigmoid")
@@ -23,6 +22,12 @@ class ActivationsView(View):
         self.chooser = NodeChooser(None)
         self.chooser.currentIndexChanged.connect(lambda *_: setattr(self, "dirty", True))
         self.header.addWidget(self.chooser)
+        self.sample_label = QLabel("Sample")
+        self.sample = QSpinBox(minimum=1)
+        self.sample.setToolTip("Which sample of the probe batch the feature maps show")
+        self.sample.valueChanged.connect(lambda *_: setattr(self, "dirty", True))
+        self.header.addWidget(self.sample_label)
+        self.header.addWidget(self.sample)
         self.summary = QLabel()
         self.header.addWidget(self.summary, 1)
         # A short title: a plot is never narrower than its title, and the histogram needs the room.
@@ -63,8 +68,11 @@ class ActivationsView(View):
             self.show_message("Activations appear after the first step.")
             return
         self.show_plots()
-        a = detail.activations[node]
-        a = a.reshape(len(a), -1)
+        values = detail.activations[node]
+        maps = values.ndim == 4
+        self.sample_label.setVisible(maps)
+        self.sample.setVisible(maps)
+        a = values.reshape(len(values), -1)
         function = info.functions.get(node, "")
         signed = not (function in NON_NEGATIVE or (np.nanmin(a) >= 0 if a.size else False))
         if signed != self._signed:
@@ -72,14 +80,15 @@ class ActivationsView(View):
             self.bar.setColorMap(colors.diverging() if signed else colors.sequential())
         top = symmetric(a)
         levels = (-top, top) if signed else (0.0, top)
-        self.a_image.setImage(f32(a), levels=levels, autoLevels=False)
+        if maps:  # one sample's maps on their own scale: the batch's extremes would wash them out
+            self.sample.setMaximum(len(values))
+            shown_maps = values[self.sample.value() - 1]
+            top = symmetric(shown_maps)
+            levels = (-top, top) if signed else (0.0, top)
+            self._draw_maps(shown_maps, levels)
+        else:
+            self._draw_batch(a, levels)
         self.bar.setLevels(levels)
-        if self._ticked != a.shape:
-            self._ticked = a.shape
-            self.a_plot.setLabel("left", f"sample ({a.shape[0]})")
-            self.a_plot.setLabel("bottom", f"unit ({a.shape[1]})")
-            index_ticks(self.a_plot.getAxis("bottom"), a.shape[1])
-            self.a_plot.setRange(xRange=(0, a.shape[1]), yRange=(0, a.shape[0]), padding=0)
         shown = finite(a)
         if shown.size:
             self.h_curve.setData(*histogram(shown))
@@ -89,3 +98,30 @@ class ActivationsView(View):
             share = dead / a.shape[1] if a.shape[1] else 0.0
             text += f" · dead ReLU units: {dead} of {a.shape[1]} ({share:.0%})"
         self.summary.setText(text)
+
+    def _draw_batch(self, a: np.ndarray, levels: tuple) -> None:
+        """Samples (rows) by units (columns)."""
+        self.a_image.setImage(f32(a), levels=levels, autoLevels=False)
+        if self._ticked != ("batch", a.shape):
+            self._ticked = ("batch", a.shape)
+            self.a_plot.setTitle("Outputs on the probe batch", size="9pt")
+            self.a_plot.setLabel("left", f"sample ({a.shape[0]})")
+            self.a_plot.setLabel("bottom", f"unit ({a.shape[1]})")
+            index_ticks(self.a_plot.getAxis("bottom"), a.shape[1])
+            index_ticks(self.a_plot.getAxis("left"), a.shape[0])
+            self.a_plot.setAspectLocked(False)
+            self.a_plot.setRange(xRange=(0, a.shape[1]), yRange=(0, a.shape[0]), padding=0)
+
+    def _draw_maps(self, maps: np.ndarray, levels: tuple) -> None:
+        """One sample's channels, each an image of height × width, side by side."""
+        tiled = mosaic(maps)
+        self.a_image.setImage(tiled, levels=levels, autoLevels=False)
+        if self._ticked != ("maps", maps.shape):
+            self._ticked = ("maps", maps.shape)
+            c, h, w = maps.shape
+            self.a_plot.setTitle(f"{c} feature maps of {h}×{w}, one per channel", size="9pt")
+            for axis in ("left", "bottom"):
+                self.a_plot.getAxis(axis).setTicks([[]])
+                self.a_plot.setLabel(axis, "")
+            self.a_plot.setAspectLocked(True)
+            self.a_plot.setRange(xRange=(0, tiled.shape[1]), yRange=(0, tiled.shape[0]), padding=0.02)

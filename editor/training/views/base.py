@@ -68,6 +68,18 @@ def histogram(values: np.ndarray, bins: int = 40) -> tuple[np.ndarray, np.ndarra
     return edges, counts.astype(float)
 
 
+def mosaic(maps: np.ndarray, columns: int | None = None) -> np.ndarray:
+    """(K, H, W) maps tiled into one image, row after row, one NaN pixel (drawn transparent) between them."""
+    k, h, w = maps.shape
+    columns = columns or max(1, math.ceil(math.sqrt(k * h / w)))
+    rows = math.ceil(k / columns)
+    out = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1), np.nan, dtype=np.float32)
+    for i in range(k):  # one slice assignment per map: K is a layer's channels, not pixels
+        r, c = divmod(i, columns)
+        out[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = maps[i]
+    return out
+
+
 def strided(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(x) <= MAX_POINTS:
         return x, y
