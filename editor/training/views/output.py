@@ -15,6 +15,11 @@ from .. import colors
 from .base import GRID, View, f32
 
 
+def first_target(y: np.ndarray) -> np.ndarray:
+    """The first target of each row — also of no rows, which reshape(0, -1) cannot take."""
+    return y.reshape(len(y), -1)[:, 0] if len(y) else np.empty(0)
+
+
 class OutputView(View):
     title = "Output"
     heavy = True
@@ -74,8 +79,8 @@ class OutputView(View):
             self.curve = pg.PlotDataItem(pen=pg.mkPen(style.theme().text, width=2.5))
             for item in (self.train_points, self.val_points, self.curve):
                 self.plot.addItem(item)
-            self.train_points.setData(info.x_train[:, 0], info.y_train.reshape(len(info.y_train), -1)[:, 0])
-            self.val_points.setData(info.x_val[:, 0], info.y_val.reshape(len(info.y_val), -1)[:, 0])
+            self.train_points.setData(info.x_train[:, 0], first_target(info.y_train))
+            self.val_points.setData(info.x_val[:, 0], first_target(info.y_val))  # none without a validation split
             self.plot.setLabel("bottom", info.feature_names[0] if info.feature_names else "x")
             self.plot.setLabel("left", "target")
         elif mode == "confusion":
