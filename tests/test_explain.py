@@ -296,3 +296,12 @@ def test_untrained_project_starts_from_trainings_initial_values():
         assert np.array_equal(value, initial[name].astype(np.float64))
     e = explainer.explain(explainer.sample(0))
     assert e.notes == ["not trained yet: the parameters are the seeded initial values"]
+
+
+def test_whole_pixels_read_whole_after_float32_standardization():
+    """Regression: features held in float32 came back from standardization as −1.609×10⁻⁹, not 0."""
+    explainer = Explainer.for_project(load_project(PROJECTS / "08-digits.ncproj"))
+    assert explainer.dataset.x.dtype == np.float32
+    sample = explainer.sample(0)
+    assert sample.description.startswith("row 0: pixel_0_0 = 0, pixel_0_1 = 0, pixel_0_2 = 5, pixel_0_3 = 13,")
+    assert sample.raw == [float(v) for v in np.round(sample.raw)]

@@ -179,7 +179,7 @@ class Explainer:
     def _sample(self, features: np.ndarray, target, index: int | None) -> Sample:
         ds = self.dataset
         features = np.asarray(features, dtype=np.float64)
-        raw = features if ds.mean is None else _snap(features * ds.std + ds.mean)
+        raw = features if ds.mean is None else _snap(features * ds.std + ds.mean, ds.x.dtype)
         shown = ", ".join(f"{name} = {Num(v).text()}" for name, v in zip(ds.feature_names[:SHOWN_FEATURES], raw))
         if len(raw) > SHOWN_FEATURES:
             shown += f", … ({len(raw)} features)"
@@ -270,8 +270,10 @@ def span(count: int, what: str, plural: str | None = None) -> str:
     return f"only {what} 0" if count == 1 else f"{plural or what + 's'} 0 … {count - 1}"
 
 
-def _snap(raw: np.ndarray) -> np.ndarray:
+def _snap(raw: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """Un-standardized values with the round-off of (x − mean) / std · std + mean removed where
-    the data were whole numbers (pixels, counts): 12, not 12.000000000000002."""
+    the data were whole numbers (pixels, counts): 12, not 12.000000000000002 — nor −1.6×10⁻⁹ for a
+    0 held in float32, whose round-off is larger."""
     whole = np.round(raw)
-    return np.where(np.abs(raw - whole) < 1e-9, whole, raw)
+    tolerance = 64 * np.finfo(dtype).eps * np.maximum(np.abs(whole), 1.0)
+    return np.where(np.abs(raw - whole) < tolerance, whole, raw)
