@@ -3,8 +3,8 @@
 A network of one or two parameters is drawn over those parameters themselves (lesson 01's
 parabola, lesson 04's valley); a larger one over two directions through the current parameters,
 the principal directions of its path or filter-normalized random ones (selectable) — the engine's
-``loss_landscape`` decides and computes, in ``landscape_worker`` off the GUI thread, cancellable,
-with progress. The picture is computed when the view is on screen and training is not running
+``loss_landscape`` decides and computes, in ``landscape_worker`` off the GUI thread and out of its
+process, cancellable, with progress. The picture is computed when the view is on screen and training is not running
 (it updates when training pauses, not continuously).
 
 The path is the run's parameter snapshots as the session receives them (``current_parameters``
@@ -31,9 +31,9 @@ from .view_menu import add_view_action
 
 METHODS = (("auto", "Auto"), ("pca", "PCA of the path"), ("random", "Random directions"))
 MAX_PATH = 400  # snapshots kept (thinned by half, keeping the start and the latest, when full)
-PATH_BYTES = 64 * 2**20  # and at most this much memory for them
+PATH_BYTES = 16 * 2**20  # and at most this much memory for them (sent to the worker's process with each request)
 DEBOUNCE_MS = 200
-PATH_COLOUR, START_COLOUR, NOW_COLOUR = "#ffffff", "#2ca25f", "#e8772e"
+PATH_COLOUR, START_COLOUR, NOW_COLOUR = "#ffffff", "#ffffff", "#e8772e"  # stand out on viridis and on the page
 
 
 class LandscapeView(QWidget):
@@ -152,7 +152,7 @@ class LandscapeView(QWidget):
         self._style_path()
         self.path_item.setSymbolPen(pg.mkPen("#1f2430", width=0.6))
         self.start_item.setBrush(pg.mkBrush(START_COLOUR))
-        self.start_item.setPen(pg.mkPen("#ffffff", width=1.2))
+        self.start_item.setPen(pg.mkPen("#1f2430", width=2))
         self.now_item.setBrush(pg.mkBrush(NOW_COLOUR))
         self.now_item.setPen(pg.mkPen("#ffffff", width=1.2))
         self.contours.setPen(pg.mkPen(255, 255, 255, 90, width=1))
@@ -162,7 +162,7 @@ class LandscapeView(QWidget):
         t = style.theme()
         path = PATH_COLOUR if self._two_d() else t.selection.name()
         self.key.setText(f"<span style='color:{path if not self._two_d() else t.text.name()}'>•─•</span> path "
-                         f"<span style='color:{START_COLOUR}'>●</span> start "
+                         f"<span style='color:{t.text.name()}'>○</span> start "
                          f"<span style='color:{NOW_COLOUR}'>★</span> now")
         self.path_item.setPen(pg.mkPen(path, width=1.6))
         self.path_item.setSymbolBrush(pg.mkBrush(path))
@@ -233,7 +233,7 @@ class LandscapeView(QWidget):
         """Compute the landscape around the current parameters (cancelling one under way)."""
         if self.computing:
             self._again = True
-            self.worker.cancel.set()
+            self.worker.cancel()
             return
         s, d = self.session, self.document
         trainer = s.trainer
@@ -252,7 +252,7 @@ class LandscapeView(QWidget):
                                 "auto" if small else self.method.currentData(), seed=trainer.settings["seed"])
         self.generation += 1
         self._drawn_key = self._key()
-        self.worker.cancel.clear()
+        self.worker.cancelled.clear()
         self.worker.idle.clear()
         self._set_computing(True)
         self.status.setText(f"Computing the loss around the current parameters on {len(x):,} training rows…")
@@ -262,7 +262,7 @@ class LandscapeView(QWidget):
 
     def cancel(self) -> None:
         self._again = False
-        self.worker.cancel.set()
+        self.worker.cancel()
 
     def _set_computing(self, on: bool) -> None:
         self.computing = on
@@ -303,12 +303,13 @@ class LandscapeView(QWidget):
             self.thread.wait()
 
     def shutdown(self) -> None:
-        """Cancel and join the worker: the window is closing."""
+        """Cancel and join the worker, and end its process: the window is closing."""
         self._again = False
-        self.worker.cancel.set()
+        self.worker.cancel()
         self.worker.idle.wait(30)
         self.thread.quit()
         self.thread.wait()
+        self.worker.process.close()
 
     # ---- drawing ---------------------------------------------------------------------------------------
     def _show_message(self, text: str) -> None:

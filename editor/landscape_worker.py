@@ -1,10 +1,11 @@
-"""The Landscape view's computation, off the GUI thread: ``engine.landscape`` in a worker object
-that lives in a QThread, reached by a queued signal, answering by signals (progress, result).
-The picture's shade and contour lines are prepared here too, so the GUI only hands them to items.
+"""The Landscape view's computation, off the GUI thread and out of its process: a worker object in
+a QThread, reached by a queued signal, hands each request to ``engine.landscape_process`` (a child
+process: thousands of small forward passes in this process would hold the interpreter lock the
+window's paints wait for) and answers by signals — progress, a preview, the result.
 
-A ``LandscapeJob`` holds copies only — a clone of the compiled model with the parameters loaded,
-the rows, the snapshots (which the session never changes) — so the GUI can go on while the
-worker computes. The grid's resolution fits a time budget, measured on a coarse grid first.
+A 2-D landscape comes in two passes: a coarse grid first, shown at once, whose time says how fine
+a grid fits the budget; then that grid. The picture's shade and contour lines are prepared here,
+so the GUI thread only hands arrays to its items.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine.errors import NeuroCanvasError
-from engine.landscape import Landscape, LandscapeCancelled, loss_landscape
+from engine.landscape import Landscape, LandscapeCancelled
+from engine.landscape_process import LandscapeProcess, LandscapeRequest
 from engine.model import Model
 
 BUDGET_S = 2.5  # a 2-D grid gets as many points as fit in about this time
@@ -37,11 +39,16 @@ class LandscapeJob:
     seed: int = 0
     resolution: int | None = None  # None: fit the budget
 
+    @property
+    def curve(self) -> bool:
+        """One parameter in all: the landscape is a curve."""
+        return sum(p.size for p in self.model.parameters.values()) == 1
+
 
 @dataclass
 class LandscapeResult:
     landscape: Landscape
-    path_loss: np.ndarray | None  # the loss at each snapshot (1-D landscapes: the points on the curve)
+    path_loss: np.ndarray | None  # the loss at each snapshot (a curve: the path's points lie on it)
     seconds: float
     resolution: int
     shade: np.ndarray | None = None  # 2-D: log₁₀ of the loss, float32, what the image shows
@@ -77,10 +84,7 @@ def contour_lines(shown: np.ndarray, levels: tuple[float, float], xs: np.ndarray
 
 
 class LandscapeWorker(QObject):
-    """Lives in the landscape thread; ``compute`` is reached only through a queued signal.
-
-    A 2-D landscape comes in two passes: a coarse grid first (shown at once as a ``preview``), whose
-    time says how fine a grid fits the budget; then that grid. A curve (1-D) is one pass."""
+    """Lives in the landscape thread; ``compute`` is reached only through a queued signal."""
 
     progress = Signal(int, int, int)  # rows done, rows in all, generation
     preview = Signal(object, int)  # the coarse LandscapeResult, generation
@@ -88,9 +92,15 @@ class LandscapeWorker(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.cancel = threading.Event()
+        self.process = LandscapeProcess()
+        self.cancelled = threading.Event()
         self.idle = threading.Event()
         self.idle.set()
+
+    def cancel(self) -> None:
+        """From any thread: the computation under way stops after its current row."""
+        self.cancelled.set()
+        self.process.cancel()
 
     @Slot(object, int)
     def compute(self, job: LandscapeJob, generation: int) -> None:
@@ -98,7 +108,7 @@ class LandscapeWorker(QObject):
             result = self._compute(job, generation)
         except LandscapeCancelled:
             result = None
-        except (NeuroCanvasError, ValueError, FloatingPointError, MemoryError) as e:
+        except (NeuroCanvasError, ValueError) as e:
             result = f"Cannot compute the landscape: {e}"
         except Exception as e:  # a bug must reach the view, not leave it computing for ever
             result = f"The landscape failed: {type(e).__name__}: {e}"
@@ -106,50 +116,29 @@ class LandscapeWorker(QObject):
         self.finished.emit(result, generation)
 
     def _compute(self, job: LandscapeJob, generation: int) -> LandscapeResult:
-        start = time.perf_counter()
-        if sum(p.size for p in job.model.parameters.values()) == 1:
-            return self._pass(job, job.resolution or CURVE_POINTS, generation, start)
-        if job.resolution:
-            return self._pass(job, job.resolution, generation, start)
-        coarse = self._pass(job, COARSEST, generation, start)
-        point = coarse.seconds / COARSEST**2
-        side = min(FINEST, int(math.sqrt(max(BUDGET_S - coarse.seconds, 0.0) / max(point, 1e-6))))
+        if job.resolution or job.curve:
+            return self._pass(job, job.resolution or CURVE_POINTS, generation)[0]
+        coarse, computing = self._pass(job, COARSEST, generation)
+        point = computing / COARSEST**2  # the child's own time: not its start, not sending the request
+        side = min(FINEST, int(math.sqrt(max(BUDGET_S - computing, 0.0) / max(point, 1e-6))))
         side = side if side % 2 else side - 1
         if side <= COARSEST:
             return coarse
         self.preview.emit(coarse, generation)
-        return self._pass(job, side, generation, time.perf_counter())
+        if self.cancelled.is_set():
+            raise LandscapeCancelled()
+        return self._pass(job, side, generation)[0]
 
-    def _pass(self, job: LandscapeJob, resolution: int, generation: int, start: float) -> LandscapeResult:
-        rows = resolution if sum(p.size for p in job.model.parameters.values()) > 1 else 1
-        done = [0]
-
-        def cancelled() -> bool:  # the engine asks before each row of the grid: that is the progress
-            self.progress.emit(done[0], rows, generation)
-            done[0] += 1
-            return self.cancel.is_set()
-
-        land = loss_landscape(job.model, job.x, job.targets, job.trajectory, job.method, resolution,
-                              seed=job.seed, cancelled=cancelled)
-        result = LandscapeResult(land, self._path_loss(job) if len(land.axes) == 1 else None, 0.0, resolution)
+    def _pass(self, job: LandscapeJob, resolution: int, generation: int) -> tuple[LandscapeResult, float]:
+        """(the result, the seconds the child computed)."""
+        start = time.perf_counter()
+        request = LandscapeRequest(job.model, job.x, job.targets, job.trajectory, job.method, resolution,
+                                   job.seed, path_loss=job.curve)
+        land, path_loss, computing = self.process.compute(
+            request, lambda done, rows: self.progress.emit(done, rows, generation))
+        result = LandscapeResult(land, path_loss, 0.0, resolution)
         if len(land.axes) == 2:
             result.shade, result.levels = shade(land.loss)
             result.contours = contour_lines(result.shade, result.levels, land.axes[0].values, land.axes[1].values)
         result.seconds = time.perf_counter() - start
-        self.progress.emit(rows, rows, generation)
-        return result
-
-    @staticmethod
-    def _path_loss(job: LandscapeJob) -> np.ndarray:
-        """The loss at each snapshot of the path (for a 1-D landscape: the points drawn on the curve)."""
-        model = job.model
-        saved = model.copy_parameters()
-        losses = []
-        try:
-            for snapshot in job.trajectory:
-                model.load_parameters(snapshot, strict=False)
-                model.forward(job.x)
-                losses.append(model.loss(job.targets))
-        finally:
-            model.load_parameters(saved)
-        return np.array(losses)
+        return result, computing
