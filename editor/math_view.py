@@ -147,7 +147,7 @@ class MathView(QWidget):
         self.timing = self._muted()
         self.timing.setToolTip("How long this page took: explaining the sample and laying the page out")
         where.addWidget(self.timing)
-        self.step_button = QPushButton("S&tep")
+        self.step_button = QPushButton("Ste&p")
         self.step_button.setToolTip("Take this update for real: one optimizer step on a batch of this one sample "
                                     "(Edit ▸ Undo takes it back)")
         self.step_button.clicked.connect(self.step)

@@ -161,3 +161,40 @@ def test_an_image_network_combines_its_convolution_on_the_reshaped_input():
               for k in trainer.model.parameters}
     trainer.model.load_parameters(corner)
     assert land.loss[0, 0] == pytest.approx(current_loss(trainer, x, t), rel=1e-4)
+
+
+def test_the_child_process_computes_what_the_engine_computes_and_can_be_cancelled():
+    from engine.landscape import LandscapeCancelled as Cancelled
+    from engine.landscape_process import LandscapeError, LandscapeProcess, LandscapeRequest, compute
+
+    trainer, path = trained("xor.ncproj", 3)
+    x, t = fixed_subsample(trainer.x_train, trainer.t_train, 64)
+    request = LandscapeRequest(trainer.model.clone(), x, t, path, "pca", 9)
+    here, _ = compute(request)
+    process = LandscapeProcess()
+    try:
+        progress = []
+        land, path_loss, seconds = process.compute(request, lambda done, rows: progress.append((done, rows)))
+        assert np.array_equal(land.loss, here.loss) and np.array_equal(land.trajectory, here.trajectory)
+        assert path_loss is None and seconds > 0 and progress[0] == (0, 9) and progress[-1] == (8, 9)
+        with pytest.raises(LandscapeError, match="one or two parameters"):
+            process.compute(LandscapeRequest(request.model, x, t, path, "parameters", 3), lambda *_: None)
+        big = LandscapeRequest(request.model, trainer.x_train, trainer.t_train, path, "random", 401)
+        with pytest.raises(Cancelled):
+            process.compute(big, lambda done, rows: done == 2 and process.cancel())
+        process.cancel()  # a cancel with nothing computing is passed over: the next request runs
+        assert process.compute(request, lambda *_: None)[0].loss.shape == (9, 9)
+    finally:
+        process.close()
+
+
+def test_a_curves_request_brings_the_loss_at_each_snapshot():
+    from engine.landscape_process import LandscapeRequest, compute
+
+    trainer, path = trained("01-one-weight.ncproj", 3)
+    land, path_loss = compute(LandscapeRequest(trainer.model, trainer.x_train, trainer.t_train, path, "auto", 21,
+                                               path_loss=True))
+    weights = np.array([p["w.weight"][0, 0] for p in path], dtype=np.float64)
+    x, y = np.array([1.0, 2, 3, 4]), np.array([2.0, 4, 6, 8])
+    assert path_loss == pytest.approx(0.5 * ((weights[:, None] * x - y) ** 2).mean(axis=1), rel=1e-5)
+    assert trainer.model.parameters["w.weight"][0, 0] == path[-1]["w.weight"][0, 0]  # put back as it was

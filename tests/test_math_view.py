@@ -227,3 +227,15 @@ def test_headings_with_math_keep_their_letters(qtbot, window, tmp_path):
     open_copy(window, tmp_path, WORKED)
     view = math_view(qtbot, window)
     assert "SGD, η = 0.1" in page_text(view) and "H = 0.1" not in page_text(view)
+
+
+def test_the_view_menu_brings_each_dock_to_the_front(qtbot, window):
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    entries = {a.text(): a for a in view_menu.actions()}
+    for text, dock, shortcut in (("Show the &Math", "math", "Ctrl+Shift+M"), ("Loss &Landscape", "landscape", "Ctrl+Shift+L")):
+        action = entries[text]
+        assert action.shortcut().toString() == shortcut
+        window.docks["output"].raise_()
+        action.trigger()
+        qtbot.waitUntil(lambda: not window.docks[dock].widget().visibleRegion().isEmpty(), timeout=3_000)
+    assert window.landscape.method.hasFocus() or window.landscape.isAncestorOf(window.focusWidget())
