@@ -203,8 +203,13 @@ class MathView(QWidget):
             self._timer.start(int(1000 / REFRESH_HZ) if self.session.running else 0)
 
     def _refresh_if_shown(self) -> None:
-        if self.shown():
-            self.refresh()
+        if not self.shown():
+            return
+        if self.structure_changed():  # compiling the explainer's network is a turn of the event loop of its own
+            self._ensure_explainer()
+            self._timer.start(0)
+            return
+        self.refresh()
 
     def visibility_changed(self, visible: bool) -> None:
         if visible and self._dirty:
@@ -257,13 +262,18 @@ class MathView(QWidget):
         self.refresh()
 
     # ---- the explainer -------------------------------------------------------------------------------
+    def structure_changed(self) -> bool:
+        """The compiled network, the data or the settings are not the explainer's."""
+        d, old = self.document, self._structure
+        settings = json.dumps(d.project.training, sort_keys=True, default=str)
+        return old is None or old[0] is not d.model or old[1] is not d.dataset or old[2] != settings
+
     def _ensure_explainer(self) -> bool:
         """An explainer for the document's compiled network and settings, holding the session's
         current parameters and optimizer state; False (and ``reason``) when there is none."""
         d = self.document
-        settings = json.dumps(d.project.training, sort_keys=True, default=str)
-        old = self._structure
-        if old is None or old[0] is not d.model or old[1] is not d.dataset or old[2] != settings:
+        if self.structure_changed():
+            settings = json.dumps(d.project.training, sort_keys=True, default=str)
             self._structure = (d.model, d.dataset, settings)
             self.explainer, self._moment = None, None
             if d.model is None:
