@@ -52,6 +52,7 @@ class LandscapeView(QWidget):
         self.computing = False
         self._again = False  # computing when asked again: start anew when this one ends
         self._drawn_key = None  # what the picture shows: (detail version, model, method)
+        self._extent = None  # the picture's axes' ranges when the plot was last fitted to them
         self._seen_detail = None
         self._theme = style.theme()
         self._build()
@@ -118,8 +119,12 @@ class LandscapeView(QWidget):
         self.stack.addWidget(self.graphics)
         self.stack.addWidget(self.message)
         layout.addWidget(self.stack, 1)
-        self.status = QLabel(wordWrap=True)  # wrapped: a long line must not widen the dock
+        # Wrapped (a long line must not widen the dock) and two lines high whatever it says: a status
+        # that changed height would lay the dock out again and repaint the plot (measured: stalls of
+        # 60–100 ms when a computation starts).
+        self.status = QLabel(wordWrap=True, alignment=Qt.AlignLeft | Qt.AlignTop)
         self.status.setMinimumWidth(120)
+        self.status.setFixedHeight(2 * self.status.fontMetrics().lineSpacing() + 2)
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.status)
 
@@ -224,7 +229,7 @@ class LandscapeView(QWidget):
             return
         if self.session.running:
             if self.result is not None:
-                self.status.setText(self._summary() + " — updates when training pauses")
+                self._say(self._summary() + " — updates when training pauses")
             return
         if self._key() != self._drawn_key:
             self.recompute()
@@ -255,7 +260,7 @@ class LandscapeView(QWidget):
         self.worker.cancelled.clear()
         self.worker.idle.clear()
         self._set_computing(True)
-        self.status.setText(f"Computing the loss around the current parameters on {len(x):,} training rows…")
+        self._say(f"Computing the loss around the current parameters on {len(x):,} training rows…")
         if not self.thread.isRunning():
             self.thread.start()
         self._request.emit(self.job, self.generation)
@@ -278,7 +283,7 @@ class LandscapeView(QWidget):
         if generation == self.generation and not self._again:
             self.result = result
             self._draw(result)
-            self.status.setText(self._summary() + " — a finer grid follows")
+            self._say(self._summary() + " — a finer grid follows")
 
     def _finished(self, result, generation: int) -> None:
         self._end_thread()
@@ -289,7 +294,7 @@ class LandscapeView(QWidget):
             return
         if result is None:
             self._drawn_key = None
-            self.status.setText("Cancelled. Recompute draws the landscape again.")
+            self._say("Cancelled. Recompute draws the landscape again.")
         elif isinstance(result, str):
             self._show_message(result)
         else:
@@ -312,10 +317,15 @@ class LandscapeView(QWidget):
         self.worker.process.close()
 
     # ---- drawing ---------------------------------------------------------------------------------------
+    def _say(self, text: str) -> None:
+        """The status line; the whole of it on hover, should two lines not hold it."""
+        self.status.setText(text)
+        self.status.setToolTip(text)
+
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
         self.stack.setCurrentWidget(self.message)
-        self.status.setText("")
+        self._say("")
 
     def _draw(self, result: LandscapeResult) -> None:
         land = result.landscape
@@ -324,7 +334,6 @@ class LandscapeView(QWidget):
         for item in (self.image, self.bar, self.contours):
             item.setVisible(two_d)
         self.curve.setVisible(not two_d)
-        self.plot.setAspectLocked(False)
         if two_d:
             self._draw_surface(result)
             path_y = land.trajectory[:, 1]
@@ -333,8 +342,10 @@ class LandscapeView(QWidget):
             self.curve.setData(land.axes[0].values, land.loss)
             path_y = result.path_loss
             now = [(land.center[0], land.center_loss)]
-        self.plot.setLabel("bottom", land.axes[0].label)
-        self.plot.setLabel("left", land.axes[1].label if two_d else "loss")
+        # A new label or range lays the axes out again (a visible part of the picture's cost): only on change.
+        for side, label in (("bottom", land.axes[0].label), ("left", land.axes[1].label if two_d else "loss")):
+            if self.plot.getAxis(side).labelText != label:
+                self.plot.setLabel(side, label)
         trajectory = land.trajectory
         if len(trajectory):
             self.path_item.setData(trajectory[:, 0], path_y)
@@ -344,8 +355,12 @@ class LandscapeView(QWidget):
             self.start_item.setData([], [])
         self.now_item.setData([p[0] for p in now], [p[1] for p in now])
         self._style_path()
-        self.plot.autoRange(padding=0.02)
-        self.status.setText(self._summary())
+        extent = (land.axes[0].values[[0, -1]].tolist(), float(np.nanmax(land.loss)) if not two_d else
+                  land.axes[1].values[[0, -1]].tolist())
+        if extent != self._extent:
+            self._extent = extent
+            self.plot.autoRange(padding=0.02)
+        self._say(self._summary())
 
     def _draw_surface(self, result: LandscapeResult) -> None:
         land = result.landscape

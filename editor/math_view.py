@@ -7,9 +7,11 @@ to that weight and the optimizer's update, all computed by ``engine.explain`` an
 ``math_html``. Step takes the update for real as one undoable command of the training session
 and shows before and after side by side.
 
-An explanation takes milliseconds (digits: ~8 ms; loading a later moment of the run, ~1 ms;
-see benchmarks/math_views.py), so the view computes on the GUI thread. While training runs it
-follows the snapshots at most ``REFRESH_HZ`` times a second, and only while it is on screen.
+An explanation takes milliseconds (digits, on a loaded 2-core machine: explaining ~3 ms, loading a
+later moment of the run ~0.2 ms, the whole page with its layout ~11 ms, at most ~35 ms; see
+benchmarks/math_views.py), so the view computes on the GUI thread; compiling the explainer's
+network after an edit is a turn of the event loop of its own. While training runs it follows the
+snapshots at most ``REFRESH_HZ`` times a second, and only while it is on screen.
 """
 from __future__ import annotations
 
