@@ -44,6 +44,7 @@ class Document(QObject):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
+        self._history_move: str | None = None  # "undo" or "redo" since the last compile
         self._validation_timer = QTimer(self, singleShot=True, interval=VALIDATION_DELAY_MS)
         self._validation_timer.timeout.connect(self.validate_now)
         self.project = None
@@ -96,6 +97,7 @@ class Document(QObject):
         target = Path(path) if path else self.path
         if target is None:
             raise ValueError("the project has no file yet: save it as a new file")
+        self.flush()  # an edit still waiting for validation: the session rebuilds, and what is saved fits the graph
         self.about_to_save.emit()
         spec = self.project.dataset  # a csv path is stored relative to the project file
         self.project.dataset = rebased(spec, self.project.base_dir, target.parent)
@@ -183,8 +185,23 @@ class Document(QObject):
         except GraphError as e:
             self._refuse(str(e))
             return False
+        self._history_move = None
         self.undo_stack.push(command)
         return True
+
+    def undo(self) -> None:
+        """Undo (Ctrl+Z): the training session goes back to the run an undone edit had ended."""
+        self._history_move = "undo"
+        self.undo_stack.undo()
+
+    def redo(self) -> None:
+        self._history_move = "redo"
+        self.undo_stack.redo()
+
+    def take_history_move(self) -> str | None:
+        """"undo" or "redo" when the latest change came from the undo stack; asked once per compile."""
+        move, self._history_move = self._history_move, None
+        return move
 
     def _refuse(self, reason: str) -> None:
         self.last_refusal = reason

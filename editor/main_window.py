@@ -131,10 +131,16 @@ class MainWindow(QMainWindow):
         self.export_action = A("&Export Diagram…", self.export_diagram, "Ctrl+E", "Write the canvas as PNG or SVG")
         self.quit_action = A("&Quit", self.close, K.Quit)
 
+        # The stack's own actions keep their text and state; triggering them goes through the document,
+        # which tells an undo or redo from a new edit (the training session restores runs on undo).
         self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts(K.Undo)
+        self.undo_action.triggered.disconnect()
+        self.undo_action.triggered.connect(self.document.undo)
         self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts(K.Redo)
+        self.redo_action.triggered.disconnect()
+        self.redo_action.triggered.connect(self.document.redo)
         self.cut_action = A("Cu&t", self.cut, K.Cut)
         self.copy_action = A("&Copy", self.copy, K.Copy)
         self.paste_action = A("&Paste", self.paste, K.Paste)

@@ -90,7 +90,7 @@ class Snapshot:
     gradient_norms: dict[str, float] | None = None
     # A frame of a run's timeline (engine.frames.take_frame) also carries:
     state: TrainerState | None = None  # everything a rewind to here needs
-    weights: dict[str, np.ndarray] | None = None  # "<id>.weight" -> its values sorted (at most WEIGHT_SAMPLES quantiles)
+    weights: dict[str, np.ndarray] | None = None  # each array shown as weights -> its values sorted (≤ WEIGHT_SAMPLES quantiles)
     planes: dict[str, np.ndarray] | None = None  # node id -> its output over the plane grid asked for, (n*n, width)
 
     @property

@@ -43,9 +43,11 @@ class GraphScene(QGraphicsScene):
         if self.graph is not None:
             for name, handler in self._handlers.items():
                 getattr(self.graph.events, name).unsub(handler)
-        self.clear()
+        # Forget the items before deleting them: clearing a selection emits selectionChanged, whose
+        # slots ask for the selected nodes, and must not reach items already deleted.
         self.node_items.clear()
         self.edge_items.clear()
+        self.clear()
         self.graph = graph
         for node in graph.nodes.values():
             self._add_node_item(node)

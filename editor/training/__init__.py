@@ -1,18 +1,20 @@
 """Training in the editor: the panel, the live views and the worker thread.
 
 ``install_training(window)`` is the one place this package joins the main window: it adds
-the Training panel and the views as docks, a Training menu (Train/Pause on Space), follows
-the canvas selection, colours the wires by their weights, and stops the worker when the
-window closes.
+the Training panel, the Runs panel and the views as docks, the timeline under them, a Training
+menu (Train/Pause on Space, the timeline's keys), follows the canvas selection, colours the wires
+by their weights, and stops the worker when the window closes.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QToolBar
 
 from .panel import TrainingPanel
+from .runs_panel import RunsPanel
 from .session import TrainingSession
+from .timeline import TimelineBar
 from .views import ViewHub
 from .wires import WirePainter
 
@@ -29,6 +31,8 @@ class Training(QObject):
         self.window = window
         self.session = TrainingSession(window.document, self)
         self.panel = TrainingPanel(self.session)
+        self.runs_panel = RunsPanel(self.session)
+        self.timeline = TimelineBar(self.session)
         self.hub = ViewHub(self.session, self)
         self.views = self.hub.views
         self.wires = WirePainter(window.scene, self.session)
@@ -59,11 +63,24 @@ class Training(QObject):
         self.step_batch_action = self._action("Step &Batch", s.step_batch, "Ctrl+Right", "One update on the next mini-batch")
         self.step_epoch_action = self._action("Step &Epoch", s.step_epoch, "Ctrl+Shift+Right", "Train to the end of the epoch")
         self.reset_action = self._action("&Reset Parameters…", self.panel.reset, None, "Start again from fresh parameters")
+        t = self.timeline
+        self.previous_frame_action = self._action("&Previous Frame", lambda: t.step(-1), "Alt+Left",
+                                                  "Show the run one frame earlier")
+        self.next_frame_action = self._action("&Next Frame", lambda: t.step(1), "Alt+Right", "Show the run one frame later")
+        self.live_action = self._action("&Live", lambda: s.show_position(None), "Alt+End", "Show the present again")
+        self.replay_action = self._action("Re&play Run", t.toggle_replay, "Alt+P", "Replay the run from its first frame")
+        self.rewind_action = self._action("Re&wind Here", s.rewind, None,
+                                          "Continue training from the shown epoch, as a new run")
 
     def _create_docks(self) -> None:
         w = self.window
         self.docks: dict[str, QDockWidget] = {}
         self.docks["training"] = w.add_dock("training", "Training", self.panel, Qt.RightDockWidgetArea)
+        self.docks["runs"] = w.add_dock("runs", "Runs", self.runs_panel, Qt.RightDockWidgetArea)
+        # Under every view, the window's whole width: a tool bar at the bottom.
+        self.timeline_bar = QToolBar("Timeline", w, objectName="timeline", movable=False)
+        self.timeline_bar.addWidget(self.timeline)
+        w.addToolBar(Qt.BottomToolBarArea, self.timeline_bar)
         for title, view in self.views.items():
             self.docks[title] = w.add_dock(title.lower(), title, view, Qt.BottomDockWidgetArea)
         problems = w.docks.get("problems")
@@ -79,6 +96,8 @@ class Training(QObject):
         inspector = w.docks.get("inspector")
         if inspector is not None:
             w.splitDockWidget(inspector, self.docks["training"], Qt.Vertical)
+        w.tabifyDockWidget(self.docks["training"], self.docks["runs"])
+        self.docks["training"].raise_()
 
     def _create_menu(self) -> None:
         bar = self.window.menuBar()
@@ -89,6 +108,9 @@ class Training(QObject):
         menu.addActions([self.train_action, self.step_batch_action, self.step_epoch_action])
         menu.addSeparator()
         menu.addAction(self.reset_action)
+        menu.addSeparator()
+        menu.addActions([self.previous_frame_action, self.next_frame_action, self.live_action, self.replay_action,
+                         self.rewind_action])
         self.menu = menu
 
     # ---- following the window ------------------------------------------------------------------------
@@ -106,6 +128,8 @@ class Training(QObject):
         self.train_action.setEnabled(s.can_train)
         for action in (self.step_batch_action, self.step_epoch_action):
             action.setEnabled(s.can_train and not s.running)
+        self.rewind_action.setEnabled(s.shown is not None and not s.running)
+        self.live_action.setEnabled(s.shown is not None)
 
     def apply_theme(self) -> None:
         self.panel.apply_theme()

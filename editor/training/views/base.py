@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.frames import PLANE_GRID
+
 from ... import style
 from .. import colors
 
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
 FRAME_MS = 33  # ~30 Hz
 HEAVY_MS = 100  # views that run the model on a grid redraw at most ~10 Hz while training
-GRID = 72  # points per side of the input plane
+GRID = PLANE_GRID  # points per side of the input plane
 MAX_POINTS = 3000  # per curve on screen
 LEGEND_ROWS = 8  # entries per column of the Gradients legend
 pg.setConfigOptions(antialias=True)

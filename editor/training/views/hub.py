@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject, QRectF, QTimer
 
 from ..session import TrainingSession
 from .activations import ActivationsView
-from .base import FRAME_MS, GRID, HEAVY_MS, log
+from .base import FRAME_MS, HEAVY_MS, log
 from .gradients import GradientsView
 from .loss import LossView
 from .neurons import NeuronsView
@@ -83,25 +83,24 @@ class ViewHub(QObject):
         return None if model is None else model.predict(x)
 
     def plane(self) -> tuple[dict[str, np.ndarray], QRectF] | None:
-        """Every node's output over a GRID × GRID sampling of the two-feature input plane."""
+        """Every computed node's output over a GRID × GRID sampling of the two-feature input plane: from
+        the frame when the training process computed it there, else (an older frame, an idle model)
+        computed here once per frame."""
         s = self.session
         key = (s.detail_version, id(s.view_model))
         if self._plane_cache[0] == key:
             return self._plane_cache[1]
-        model = self._loaded_model()
-        info = s.info
-        if model is None or info is None or info.n_features != 2:
+        info, grid, detail = s.info, s.plane_grid, s.detail
+        if info is None or grid is None or detail is None or detail.parameters is None:
             return None
-        x = np.concatenate([info.x_train, info.x_val]) if len(info.x_val) else info.x_train
-        lo, hi = x.min(axis=0), x.max(axis=0)
-        pad = (hi - lo) * 0.08 + 1e-6
-        lo, hi = lo - pad, hi + pad
-        xs = np.linspace(lo[0], hi[0], GRID)
-        ys = np.linspace(lo[1], hi[1], GRID)
-        gx, gy = np.meshgrid(xs, ys)
-        points = np.ascontiguousarray(np.stack([gx.ravel(), gy.ravel()], axis=1), dtype=model.dtype)
-        model.forward(points)
-        values = {k: np.asarray(v).reshape(len(points), -1).copy() for k, v in model.values.items()}
-        rect = QRectF(float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1]))
+        rect = QRectF(grid.low[0], grid.low[1], grid.high[0] - grid.low[0], grid.high[1] - grid.low[1])
+        if detail.planes and all(n in detail.planes for n in info.nodes):
+            values = dict(detail.planes)
+        else:
+            model = self._loaded_model()
+            if model is None:
+                return None
+            model.forward(grid.points(model.dtype))
+            values = {k: np.asarray(v).reshape(grid.size * grid.size, -1).copy() for k, v in model.values.items()}
         self._plane_cache = (key, (values, rect))
         return values, rect
