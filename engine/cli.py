@@ -13,7 +13,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from .errors import NeuroCanvasError, ProjectError
+from .errors import NeuroCanvasError, ProjectError, TrainingError
 from .project import SUFFIX, Project, load_project, save_project
 from .trainer import Outcome, Trainer
 from .validation import has_errors, infer_widths, validate
@@ -178,9 +178,12 @@ def cmd_train(args) -> int:
     out = args.project if args.in_place else args.output
     if out is not None:
         check_output_file(out)
-    for problem in validate(project.graph, dataset):
-        if problem.severity == "warning":
-            print(problem, file=sys.stderr)
+    problems = validate(project.graph, dataset)
+    errors = [str(p).partition(": ")[2] for p in problems if p.severity == "error"]  # without "error: "
+    if errors:  # the first and the count; 'validate' lists them all
+        raise TrainingError(f"cannot train, the graph has errors: {errors[0]}", *errors[1:])
+    for problem in problems:
+        print(problem, file=sys.stderr)
     trainer = project.trainer(dataset)
     epochs = args.epochs if args.epochs is not None else max(trainer.settings["epochs"] - trainer.epoch, 0)
     if epochs == 0:
