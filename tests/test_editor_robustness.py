@@ -84,3 +84,12 @@ def test_the_predict_dock_explains_a_one_class_dataset(qtbot, tmp_path, answers)
     assert "only one class (x)" in window.predict.error
     window.training.session.shutdown()
     assert np.isfinite(project.parameters["h.weight"]).all()
+
+
+@pytest.mark.parametrize("text", ["[" * 1000 + "]" * 1000, '{"nodes": [{"id": "a", "type": "Input", "position": [' + "9" * 5000 + ", 0]}]}",
+                                  '{"nodes": [{"id": "a", "type": "Input", "position": [Infinity, 0]}]}'])
+def test_pasting_what_once_raised_is_refused(window, text):
+    before = list(window.document.graph.nodes)
+    assert window.document.paste(text, (0, 0)) == []
+    assert window.document.last_refusal.startswith("Nothing to paste")
+    assert list(window.document.graph.nodes) == before
