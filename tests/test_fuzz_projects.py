@@ -29,7 +29,7 @@ SOURCES = {path.name: path.read_text(encoding="utf-8") for path in EXAMPLES}
 SCALE = int(os.environ.get("NEUROCANVAS_FUZZ_EXAMPLES", "0"))
 DEEP = "\u0000deep:"  # a placeholder string: nesting too deep for json.dumps is spliced into the text
 
-fuzz = settings(max_examples=SCALE or 150, deadline=None, derandomize=not SCALE, database=None,
+fuzz = settings(max_examples=SCALE or 400, deadline=None, derandomize=not SCALE, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 fuzz_cli = settings(fuzz, max_examples=SCALE // 20 or 8)
 
