@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer
 
+from engine.errors import NeuroCanvasError
 from engine.project import Project, load_project, save_project
 
 from .document import Document
@@ -48,14 +49,19 @@ class Recovery(QObject):
         document.modified_changed.connect(lambda modified: None if modified else self.clear())
 
     def autosave(self) -> bool:
+        """Write the recovery file if there are unsaved changes; True if written. Never raises: it
+        runs from a timer, and a project that cannot be written says why when the person saves."""
         if not self.document.modified:
             return False
         project = self.document.project
-        self.directory.mkdir(parents=True, exist_ok=True)
-        if not self.lock.isLocked():
-            self.lock.tryLock(0)
-        save_project(project, self.file)
-        self.origin_file.write_text(json.dumps({"path": str(project.path) if project.path else None}))
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            if not self.lock.isLocked():
+                self.lock.tryLock(0)
+            save_project(project, self.file)
+            self.origin_file.write_text(json.dumps({"path": str(project.path) if project.path else None}))
+        except (OSError, NeuroCanvasError):
+            return False
         return True
 
     def clear(self) -> None:
