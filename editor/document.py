@@ -274,7 +274,7 @@ class Document(QObject):
             if isinstance(data, dict) and "graph" in data:
                 data = data["graph"]
             pasted = Graph.from_dict(data, "clipboard")
-        except (json.JSONDecodeError, GraphError) as e:
+        except (ValueError, RecursionError, GraphError) as e:  # ValueError: bad JSON, or a number of 4300+ digits
             self._refuse(f"Nothing to paste: the clipboard holds no NeuroCanvas graph ({e})")
             return []
         if not pasted.nodes:

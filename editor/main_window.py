@@ -425,25 +425,30 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"Exported {path}", STATUS_TIMEOUT_MS)
 
-    def offer_recovery(self) -> None:
-        """At start: if the last session left unsaved changes, offer to bring them back."""
-        if not self.recovery.available():
-            return
+    def offer_recovery(self) -> bool:
+        """At start: if an editor ended without saving its changes, offer them back; True if taken."""
+        file = self.recovery.orphan()
+        if file is None:
+            return False
+        try:
+            project = self.recovery.load(file)
+        except ProjectError as e:
+            QMessageBox.critical(self, "Cannot Recover", f"The unsaved changes could not be recovered: {e}")
+            self.recovery.discard(file)
+            return False
+        where = f" (from {project.path})" if project.path else ""
         answer = QMessageBox.question(
             self, "Recover Unsaved Changes",
-            "NeuroCanvas did not close normally last time. Recover the unsaved changes?",
+            f"NeuroCanvas did not close normally last time. Recover the unsaved changes to "
+            f"“{project.name}”{where}?",
             QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes,
         )
-        if answer != QMessageBox.Yes:
-            self.recovery.clear()
-            return
-        try:
-            project = self.recovery.load()
-        except ProjectError as e:
-            QMessageBox.critical(self, "Cannot Recover", str(e))
-            return
-        self.document.replace(project)
-        self.document.undo_stack.resetClean()
+        if answer == QMessageBox.Yes:
+            self.document.replace(project)
+            self.document.undo_stack.resetClean()  # modified: closing asks to save
+            self.recovery.autosave()  # this editor's recovery file holds them from now on
+        self.recovery.discard(file)
+        return answer == QMessageBox.Yes
 
     # ---- settings -----------------------------------------------------------------------------------
     def recent_files(self) -> list[str]:

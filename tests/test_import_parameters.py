@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,3 +57,19 @@ def test_an_archive_for_another_graph_is_refused_naming_the_array(tmp_path):
     path.write_bytes(b"not an archive")
     with pytest.raises(ExportError, match="other.npz: not a parameters archive"):
         import_parameters(project, path)
+
+
+def test_the_command_line_writes_the_project_with_the_imported_parameters(tmp_path):
+    import subprocess as sp
+    project = load_project(PROJECTS / "xor.ncproj")
+    from engine.export import compile_project
+    from engine.export.torch_export import to_torch_state
+    network = compile_project(project, require_trained=False)
+    state = {k: v + 0.5 for k, v in to_torch_state(network).items()}
+    np.savez(tmp_path / "trained_parameters.npz", **state)
+    out = tmp_path / "imported.ncproj"
+    done = sp.run([sys.executable, "main.py", "import", str(PROJECTS / "xor.ncproj"), "--parameters",
+                   str(tmp_path / "trained_parameters.npz"), "--output", str(out)],
+                  capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    np.testing.assert_array_equal(load_project(out).parameters["h.weight"], state["h.weight"].T.astype(np.float32))

@@ -69,12 +69,16 @@ class GraphView(QGraphicsView):
         self.zoom_by(1.0 / self.transform().m11(), anchor_under_mouse=False)
 
     def fit_to_window(self) -> None:
-        rect = self.scene().itemsBoundingRect()
-        if rect.isEmpty():
+        # Only the canvas: a node placed beyond it (or at infinity) must not zoom the view to nothing.
+        rect = self.scene().itemsBoundingRect().intersected(self.sceneRect())
+        if rect.isEmpty() or not all(map(math.isfinite, rect.getRect())):
             self.centerOn(0, 0)
             return
         self.fitInView(rect.adjusted(-60, -60, 60, 60), Qt.KeepAspectRatio)
-        if self.transform().m11() > 1.25:
+        if self.transform().m11() < MIN_SCALE:
+            self.zoom_by(1.0, anchor_under_mouse=False)  # clamps to the smallest zoom
+            self.centerOn(rect.center())
+        elif self.transform().m11() > 1.25:
             self.reset_zoom()
             self.zoom_by(1.25, anchor_under_mouse=False)
             self.centerOn(rect.center())
@@ -182,6 +186,8 @@ class GraphView(QGraphicsView):
         t = style.theme()
         painter.fillRect(rect, t.background)
         scale = self.transform().m11()
+        if not (MIN_SCALE / 2 <= scale <= MAX_SCALE * 2 and all(map(math.isfinite, rect.getRect()))):
+            return  # a transform or area no view of ours makes: no grid rather than an exception
         step = GRID
         while step * scale < 14:
             step *= 2
