@@ -17,6 +17,7 @@ from engine.nodes import format_shape
 
 from .. import style
 from ..glyphs import draw_activation
+from .unit_strip import UnitPictures, UnitStrip
 
 WIDTH = 156.0  # the narrowest node; long titles ("Categorical cross-entropy") widen it up to MAX_WIDTH
 MAX_WIDTH = 210.0
@@ -99,6 +100,7 @@ class NodeItem(QGraphicsItem):
         self.problems: list = []
         self._height = HEADER + MIN_BODY
         self._card_width = WIDTH
+        self.unit_strip: UnitStrip | None = None  # neuron pictures under the card, while training shows them
         self.setFlags(
             QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable | QGraphicsItem.ItemSendsGeometryChanges
         )
@@ -128,6 +130,8 @@ class NodeItem(QGraphicsItem):
             self.ports[(name, False)].setPos(0, middle + PORT_SPACING * (i - (len(inputs) - 1) / 2))
         for name in outputs:
             self.ports[(name, True)].setPos(self._card_width, middle)
+        if self.unit_strip is not None:
+            self.unit_strip.relayout()
         self.refresh()
 
     def refresh(self) -> None:
@@ -141,6 +145,19 @@ class NodeItem(QGraphicsItem):
             self.output_shape, self.parameter_count, self.problems = output_shape, parameter_count, problems
             self.setToolTip(self._tooltip())
             self.update()
+
+    def set_unit_pictures(self, pictures: UnitPictures | None, selected_unit: int | None = None) -> None:
+        """Show ``pictures`` of the node's units under the card (None: none)."""
+        if pictures is None and self.unit_strip is None:
+            return
+        if self.unit_strip is None:
+            self.unit_strip = UnitStrip(self)
+        self.unit_strip.set_pictures(pictures)
+        self.unit_strip.set_selected_unit(selected_unit)
+        self.unit_strip.setVisible(pictures is not None)
+
+    def card_rect(self) -> QRectF:
+        return QRectF(0, 0, self._card_width, self._height)
 
     def port(self, name: str, is_output: bool) -> PortItem | None:
         return self.ports.get((name, is_output))

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
+from .neuron_pictures import PICTURE_MS, NeuronPainter
 from .panel import TrainingPanel
 from .session import TrainingSession
 from .views import ViewHub
@@ -35,10 +36,16 @@ class Training(QObject):
         self._wire_timer = QTimer(self, interval=WIRE_MS)
         self._wire_timer.timeout.connect(self.wires.refresh)
         self._wire_timer.start()
+        self.pictures = NeuronPainter(window.scene, self.session, self.hub)
+        self.pictures.set_enabled(window.settings.value("neuronPictures", True, type=bool))
+        self._picture_timer = QTimer(self, interval=PICTURE_MS)
+        self._picture_timer.timeout.connect(self.pictures.refresh)
+        self._picture_timer.start()
         self._create_actions()
         self._create_docks()
         self._create_menu()
         window.scene.selectionChanged.connect(self._selection_changed)
+        window.scene.unit_clicked.connect(self.select_unit)
         window.document.about_to_save.connect(self.session.commit)
         self.session.state_changed.connect(self._state_changed)
         self._state_changed()
@@ -59,6 +66,11 @@ class Training(QObject):
         self.step_batch_action = self._action("Step &Batch", s.step_batch, "Ctrl+Right", "One update on the next mini-batch")
         self.step_epoch_action = self._action("Step &Epoch", s.step_epoch, "Ctrl+Shift+Right", "Train to the end of the epoch")
         self.reset_action = self._action("&Reset Parameters…", self.panel.reset, None, "Start again from fresh parameters")
+        self.pictures_action = self._action("&Neuron Pictures", self._pictures_toggled, None,
+                                            "Under each layer, every unit's output over the input plane "
+                                            "(for one or two input features)")
+        self.pictures_action.setCheckable(True)
+        self.pictures_action.setChecked(self.pictures.enabled)
 
     def _create_docks(self) -> None:
         w = self.window
@@ -90,15 +102,34 @@ class Training(QObject):
         menu.addSeparator()
         menu.addAction(self.reset_action)
         self.menu = menu
+        view_menu = next((a.menu() for a in bar.actions() if a.text().replace("&", "") == "View"), None)
+        if view_menu is not None:
+            view_menu.addSeparator()
+            view_menu.addAction(self.pictures_action)
 
     # ---- following the window ------------------------------------------------------------------------
     def _selection_changed(self) -> None:
         if self.session._shut_down:
             return
         try:
-            self.hub.set_selection(self.window.scene.selected_node_ids())
+            selected = self.window.scene.selected_node_ids()
         except RuntimeError:  # the scene's items are being deleted with the window
-            pass
+            return
+        unit = self.hub.selected_unit
+        if unit is not None and unit[0] not in selected:
+            self.hub.selected_unit = None
+        self.hub.set_selection(selected)
+
+    def select_unit(self, node_id: str, unit: int) -> None:
+        """A neuron picture was clicked: that node and unit, everywhere; the Neurons view comes forward."""
+        self.window.scene.select_nodes([node_id])
+        self.hub.select_unit(node_id, unit)
+        self.docks["Neurons"].raise_()
+        self.pictures.refresh()
+
+    def _pictures_toggled(self, on: bool) -> None:
+        self.window.settings.setValue("neuronPictures", on)
+        self.pictures.set_enabled(on)
 
     def _state_changed(self) -> None:
         s = self.session
@@ -110,9 +141,11 @@ class Training(QObject):
     def apply_theme(self) -> None:
         self.panel.apply_theme()
         self.wires.refresh(force=True)
+        self.pictures.refresh(force=True)
 
     def shutdown(self) -> None:
         self._wire_timer.stop()
+        self._picture_timer.stop()
         self.hub.timer.stop()
         self.session.shutdown()
 

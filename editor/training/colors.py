@@ -46,6 +46,10 @@ def series(n: int) -> list[str]:
     return [QColor.fromHslF(i / max(n, 1), 0.7, lightness).name() for i in range(n)]
 
 
+def selection() -> str:
+    return style.theme().selection.name()
+
+
 def background() -> str:
     return style.theme().node_body.name()
 
@@ -55,9 +59,12 @@ def foreground() -> str:
 
 
 def style_plot(plot: pg.PlotItem) -> None:
+    """The theme's colours on a plot's axes and title. No axis scales its numbers by an SI prefix: epochs,
+    weights and counts read as themselves ("epoch (x0.001)" from 100 to 300 reads as nonsense)."""
     fg = foreground()
     for name in ("left", "bottom", "right", "top"):
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(fg))
         axis.setTextPen(pg.mkPen(fg))
+        axis.enableAutoSIPrefix(False)
     plot.titleLabel.item.setDefaultTextColor(QColor(style.theme().text))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 FRAME_MS = 33  # ~30 Hz
 HEAVY_MS = 100  # views that run the model on a grid redraw at most ~10 Hz while training
 GRID = 72  # points per side of the input plane
+LINE = 160  # points across a one-feature input range
 MAX_POINTS = 3000  # per curve on screen
 LEGEND_ROWS = 8  # entries per column of the Gradients legend
 pg.setConfigOptions(antialias=True)
@@ -48,6 +50,12 @@ def symmetric(a: np.ndarray) -> float:
     return m if m > 0 else 1.0
 
 
+def target_columns(y) -> np.ndarray:
+    """Targets as (samples, targets), also when there are no samples (a validation split of 0)."""
+    y = np.asarray(y)
+    return y[:, None] if y.ndim == 1 else y.reshape(len(y), math.prod(y.shape[1:]))
+
+
 def index_ticks(axis: pg.AxisItem, n: int, names: list[str] | None = None) -> None:
     """Pixel i spans [i, i + 1]: label its centre with i (or its name) when there are few."""
     if n <= 16:
@@ -66,6 +74,27 @@ def histogram(values: np.ndarray, bins: int = 40) -> tuple[np.ndarray, np.ndarra
     centre = (lo + hi) / 2
     counts, edges = np.histogram(values, bins=bins, range=(centre - span / 2, centre + span / 2))
     return edges, counts.astype(float)
+
+
+def colour_bar(label: str, cmap: pg.ColorMap | None = None) -> pg.ColorBarItem:
+    """A vertical colour bar with numbers and a label; the diverging map unless told otherwise."""
+    return pg.ColorBarItem(values=(-1, 1), colorMap=cmap or colors.diverging(), label=label, interactive=False,
+                           width=12, colorMapMenu=False, pen=colors.foreground())
+
+
+def point_outline() -> QPen:
+    """Data points on a coloured map: a light ring shows them on its darkest and most saturated colours,
+    their fill on its pale middle."""
+    return pg.mkPen(255, 255, 255, 230, width=1.3)
+
+
+def class_legend(class_names: list[str], n_classes: int) -> pg.LegendItem:
+    """Which colour is which class, as the points are drawn."""
+    legend = pg.LegendItem(labelTextSize="8pt", verSpacing=-4, labelTextColor=colors.foreground(), frame=False)
+    for k in range(max(n_classes, 2)):
+        sample = pg.ScatterPlotItem(symbol="o", size=9, brush=pg.mkBrush(colors.class_colour(k)), pen=point_outline())
+        legend.addItem(sample, class_names[k] if k < len(class_names) else f"class {k}")
+    return legend
 
 
 def strided(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

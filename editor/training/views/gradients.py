@@ -19,7 +19,10 @@ class DecadeAxis(pg.AxisItem):
     """A log axis with ticks at whole decades only: labels at 2…9 between them overlap."""
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):
-        return [(spacing, values) for spacing, values in stdTicks if spacing >= 1]
+        decades = [(spacing, values) for spacing, values in stdTicks if spacing >= 1]
+        if not decades:  # a range of about one decade: pyqtgraph's own ticks are all finer than that
+            decades = [(1.0, [float(v) for v in range(math.ceil(minVal), math.floor(maxVal) + 1)])]
+        return decades
 
 
 class GradientsView(View):
@@ -34,7 +37,6 @@ class GradientsView(View):
         self.plot.setLogMode(y=True)
         self.plot.setLabel("bottom", "epoch")
         self.plot.setLabel("left", "‖gradient‖")
-        self.plot.getAxis("left").enableAutoSIPrefix(False)
         # A norm of exactly 0 (a dead layer) has no place on a log axis: it is drawn on this line.
         self.zero_line = pg.InfiniteLine(angle=0, movable=False, label="0 (no gradient)",
                                          labelOpts={"position": 0.04, "anchors": [(0, 1), (0, 1)]})

@@ -31,13 +31,15 @@ class LossView(View):
         # No grids on the live plots: a pyqtgraph grid belongs to the axes, which then repaint over the
         # whole plot at every frame (measured: 24 ms to paint this view with grids, 2.5 ms without).
         self.loss_plot = self.add_plot(0, 0, "Loss")
-        self.loss_plot.getAxis("left").enableAutoSIPrefix(False)
+        self.loss_plot.setLabel("left", "loss")
+        self.loss_plot.setLabel("bottom", "epoch")
         self.batch_curve = self.loss_plot.plot(pen=pg.mkPen(BATCH_COLOUR, width=1))
         self.train_curve = self.loss_plot.plot(pen=pg.mkPen(colors.POSITIVE, width=2))
         self.val_curve = self.loss_plot.plot(pen=pg.mkPen(colors.NEGATIVE, width=2))
         self.metric_plot = self.add_plot(1, 0, "Accuracy")
         self.metric_plot.setXLink(self.loss_plot)
         self.metric_plot.setLabel("bottom", "epoch")
+        self.metric_plot.setLabel("left", "accuracy")
         self.metric_train = self.metric_plot.plot(pen=pg.mkPen(colors.POSITIVE, width=2))
         self.metric_val = self.metric_plot.plot(pen=pg.mkPen(colors.NEGATIVE, width=2))
         self.graphics.ci.layout.setRowStretchFactor(0, 3)
@@ -94,6 +96,7 @@ class LossView(View):
         if title != self._metric_title:  # a new title re-lays out (and repaints) the whole view
             self._metric_title = title
             self.metric_plot.setTitle(title, size="9pt")
+            self.metric_plot.setLabel("left", "R²" if regression else "accuracy")
         for key, curve in ((("r2" if regression else "accuracy"), self.metric_train),
                            (("val_r2" if regression else "val_accuracy"), self.metric_val)):
             values = h.get(key, [])

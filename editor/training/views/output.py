@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 
 from ... import style
 from .. import colors
-from .base import GRID, View, f32
+from .base import GRID, View, f32, target_columns
 
 
 class OutputView(View):
@@ -74,8 +74,8 @@ class OutputView(View):
             self.curve = pg.PlotDataItem(pen=pg.mkPen(style.theme().text, width=2.5))
             for item in (self.train_points, self.val_points, self.curve):
                 self.plot.addItem(item)
-            self.train_points.setData(info.x_train[:, 0], info.y_train.reshape(len(info.y_train), -1)[:, 0])
-            self.val_points.setData(info.x_val[:, 0], info.y_val.reshape(len(info.y_val), -1)[:, 0])
+            self.train_points.setData(info.x_train[:, 0], target_columns(info.y_train)[:, 0])
+            self.val_points.setData(info.x_val[:, 0], target_columns(info.y_val)[:, 0])
             self.plot.setLabel("bottom", info.feature_names[0] if info.feature_names else "x")
             self.plot.setLabel("left", "target")
         elif mode == "confusion":
@@ -118,7 +118,7 @@ class OutputView(View):
             self.val_points.setData(info.x_val[:, 0], info.x_val[:, 1],
                                     pen=[pg.mkPen(colors.class_colour(int(c)), width=1.6) for c in info.y_val])
         else:
-            y = info.y_train.reshape(len(info.y_train), -1)[:, 0]
+            y = target_columns(info.y_train)[:, 0]
             lo, hi = float(y.min()), float(y.max())
             cmap = colors.diverging()
             t = (y - lo) / (hi - lo) if hi > lo else np.full_like(y, 0.5)
@@ -183,7 +183,7 @@ class OutputView(View):
             rgb = self._blend(probs).reshape(g, g, 3)
             self.image.setImage(np.ascontiguousarray(rgb, dtype=np.float32), levels=(0, 255), autoLevels=False)
         else:
-            y = info.y_train.reshape(len(info.y_train), -1)[:, 0]
+            y = target_columns(info.y_train)[:, 0]
             lo, hi = float(y.min()), float(y.max())
             self.image.setImage(f32(out[:, 0].reshape(g, g)), levels=(lo, hi if hi > lo else lo + 1), autoLevels=False)
             self.bar.setLevels((lo, hi if hi > lo else lo + 1))
@@ -247,10 +247,10 @@ class OutputView(View):
         pred_train = self._predict(info.x_train)
         if pred_train is None:
             return
-        y_train = info.y_train.reshape(len(info.y_train), -1)
+        y_train = target_columns(info.y_train)
         self.train_points.setData(y_train.ravel(), pred_train.ravel())
         if len(info.x_val):
-            y_val = info.y_val.reshape(len(info.y_val), -1)
+            y_val = target_columns(info.y_val)
             self.val_points.setData(y_val.ravel(), self._predict(info.x_val).ravel())
         lo, hi = float(y_train.min()), float(y_train.max())
         self.diagonal.setData([lo, hi], [lo, hi])
