@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -88,13 +89,21 @@ def point_outline() -> QPen:
     return pg.mkPen(255, 255, 255, 230, width=1.3)
 
 
+def legend(columns: int = 1) -> pg.LegendItem:
+    """A legend for a layout cell: its entries stay together at the top instead of spreading over the height."""
+    item = pg.LegendItem(labelTextSize="8pt", verSpacing=-6, labelTextColor=colors.foreground(), frame=False,
+                         colCount=columns)
+    item.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
+    return item
+
+
 def class_legend(class_names: list[str], n_classes: int) -> pg.LegendItem:
     """Which colour is which class, as the points are drawn."""
-    legend = pg.LegendItem(labelTextSize="8pt", verSpacing=-4, labelTextColor=colors.foreground(), frame=False)
+    legend_ = legend()
     for k in range(max(n_classes, 2)):
         sample = pg.ScatterPlotItem(symbol="o", size=9, brush=pg.mkBrush(colors.class_colour(k)), pen=point_outline())
-        legend.addItem(sample, class_names[k] if k < len(class_names) else f"class {k}")
-    return legend
+        legend_.addItem(sample, class_names[k] if k < len(class_names) else f"class {k}")
+    return legend_
 
 
 def strided(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

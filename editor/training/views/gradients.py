@@ -6,13 +6,10 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QLabel,
-    QSizePolicy,
-)
+from PySide6.QtWidgets import QLabel
 
 from .. import colors
-from .base import LEGEND_ROWS, View, strided
+from .base import LEGEND_ROWS, View, legend, strided
 
 
 class DecadeAxis(pg.AxisItem):
@@ -42,8 +39,7 @@ class GradientsView(View):
                                          labelOpts={"position": 0.04, "anchors": [(0, 1), (0, 1)]})
         self.zero_line.setVisible(False)
         self.plot.addItem(self.zero_line)
-        self.legend = pg.LegendItem(labelTextSize="8pt", verSpacing=-6, frame=False)
-        self.legend.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)  # entries stay together at the top
+        self.legend = legend()
         self.graphics.addItem(self.legend, row=0, col=1)
         self.graphics.ci.layout.setAlignment(self.legend, Qt.AlignTop)
         self.curves: dict[str, pg.PlotDataItem] = {}

@@ -5,13 +5,11 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QLabel,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox
 
 from .. import colors
-from .base import View, strided
+from .base import View, legend, strided
 
 BATCH_COLOUR = "#9bb7dd"
 
@@ -21,32 +19,40 @@ class LossView(View):
 
     def __init__(self, hub) -> None:
         super().__init__(hub)
-        for colour, text in ((colors.POSITIVE, "training"), (colors.NEGATIVE, "validation"),
-                             (BATCH_COLOUR, "each batch, smoothed")):
-            self.header.addWidget(QLabel(f"<span style='color:{colour}; font-weight:700'>━</span> {text}"))
         self.header.addStretch(1)
         self.log_box = QCheckBox("Log scale")
         self.log_box.toggled.connect(self._log_toggled)
         self.header.addWidget(self.log_box)
         # No grids on the live plots: a pyqtgraph grid belongs to the axes, which then repaint over the
         # whole plot at every frame (measured: 24 ms to paint this view with grids, 2.5 ms without).
-        self.loss_plot = self.add_plot(0, 0, "Loss")
+        self.legend = legend(columns=3)  # one row above the plots (part of an exported figure, unlike the header)
+        self.graphics.addItem(self.legend, row=0, col=0)
+        self.graphics.ci.layout.setAlignment(self.legend, Qt.AlignHCenter)
+        self.loss_plot = self.add_plot(1, 0)  # its axis says "loss": no title, the plot keeps the height
         self.loss_plot.setLabel("left", "loss")
         self.loss_plot.setLabel("bottom", "epoch")
         self.batch_curve = self.loss_plot.plot(pen=pg.mkPen(BATCH_COLOUR, width=1))
         self.train_curve = self.loss_plot.plot(pen=pg.mkPen(colors.POSITIVE, width=2))
         self.val_curve = self.loss_plot.plot(pen=pg.mkPen(colors.NEGATIVE, width=2))
-        self.metric_plot = self.add_plot(1, 0, "Accuracy")
+        for curve, text in ((self.train_curve, "training"), (self.val_curve, "validation"),
+                            (self.batch_curve, "each batch, smoothed")):
+            self.legend.addItem(curve, text)
+        self.metric_plot = self.add_plot(2, 0, "Accuracy")
         self.metric_plot.setXLink(self.loss_plot)
         self.metric_plot.setLabel("bottom", "epoch")
         self.metric_plot.setLabel("left", "accuracy")
         self.metric_train = self.metric_plot.plot(pen=pg.mkPen(colors.POSITIVE, width=2))
         self.metric_val = self.metric_plot.plot(pen=pg.mkPen(colors.NEGATIVE, width=2))
-        self.graphics.ci.layout.setRowStretchFactor(0, 3)
-        self.graphics.ci.layout.setRowStretchFactor(1, 2)
+        self.graphics.ci.layout.setRowStretchFactor(1, 3)
+        self.graphics.ci.layout.setRowStretchFactor(2, 2)
         self._ema = np.empty(0)
         self._done = 0
         self._metric_title = "Accuracy"
+
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        if hasattr(self, "legend"):  # View.__init__ applies the theme before the legend exists
+            self.legend.setLabelTextColor(colors.foreground())
 
     def _log_toggled(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
