@@ -105,3 +105,38 @@ def test_lesson_one_shows_the_fitted_line_without_a_validation_split(qtbot, wind
     assert np.allclose(y, w * x, atol=1e-4)  # ŷ = w·x, the one weight, no bias
     assert len(output.train_points.getData()[0]) == 4
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def hue(name: str) -> float:
+    from PySide6.QtGui import QColor
+    return QColor(name).hslHueF()
+
+
+def test_two_towers_get_two_hue_families_and_a_chain_distinct_hues():
+    from editor.training import colors
+    order = ["x", "a1", "a2", "a_loss", "b1", "b2", "b_loss"]
+    sources = {"a1": ["x"], "a2": ["a1"], "a_loss": ["a2"], "b1": ["x"], "b2": ["b1"], "b_loss": ["b2"]}
+    branch = colors.branches(order, sources)
+    assert branch["a1"] == branch["a2"] == branch["a_loss"] != branch["b1"] == branch["b2"] == branch["x"] + 2
+    chain = colors.branches(["x", "h", "o"], {"h": ["x"], "o": ["h"]})
+    assert len(set(chain.values())) == 1
+    merged = colors.branches(["x", "p", "q", "cat"], {"p": ["x"], "q": ["x"], "cat": ["p", "q"]})
+    assert len({merged["p"], merged["q"], merged["cat"]}) == 3
+
+
+def test_lesson_ten_sigmoid_and_relu_towers_have_different_hue_families(qtbot, window):
+    open_example(qtbot, window, "10-vanishing-gradients.ncproj")
+    step_batches(qtbot, window, 2)
+    view = shown(qtbot, window, "Gradients")
+    colour = {node: curve.opts["pen"].color().name() for node, curve in view.curves.items()}
+    sig = [hue(c) for n, c in colour.items() if n.startswith("sig")]
+    relu = [hue(c) for n, c in colour.items() if n.startswith("relu")]
+    assert len(sig) == len(relu) == 7 and len(set(colour.values())) == 14
+
+    def distance(a, b):
+        d = abs(a - b) % 1.0
+        return min(d, 1 - d)
+
+    within = max(distance(a, b) for group in (sig, relu) for a in group for b in group)
+    between = min(distance(a, b) for a in sig for b in relu)
+    assert within <= 0.15 and between >= 0.3

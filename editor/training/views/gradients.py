@@ -59,6 +59,16 @@ class GradientsView(View):
         self.legend.clear()
         self.curves = {}
 
+    def _colours(self, nodes: list[str]) -> dict[str, str]:
+        """A hue family per branch of the graph (lesson 10's sigmoid and ReLU towers), in the nodes' order."""
+        model, info = self.session.view_model, self.session.info
+        branch = colors.branches(info.order, model.sources) if model is not None and info is not None else {}
+        groups: dict[int, list[str]] = {}
+        for node in nodes:
+            groups.setdefault(branch.get(node, -1), []).append(node)
+        colours = colors.families(list(groups.values()))
+        return {node: colours[node] for node in nodes}
+
     def refresh(self) -> None:
         s = self.session
         records = s.grad_records
@@ -71,7 +81,7 @@ class GradientsView(View):
                        key=lambda n: order.index(n) if n in order else len(order))
         if list(self.curves) != nodes:
             self.clear()
-            for node, colour in zip(nodes, colors.series(len(nodes))):
+            for node, colour in self._colours(nodes).items():
                 self.curves[node] = self.plot.plot(pen=pg.mkPen(colour, width=2))
                 self.legend.addItem(self.curves[node], node)
             self.legend.setColumnCount(math.ceil(len(nodes) / LEGEND_ROWS))
