@@ -186,9 +186,12 @@ class NodeItem(QGraphicsItem):
 
     # ---- text that stays readable when zoomed out --------------------------------------------
     def title_font(self, scale: float) -> QFont:
-        """The header's font at zoom ``scale``: never under READABLE_PT on screen while it fits the header."""
+        """The header's font at zoom ``scale``: READABLE_PT on screen, as far as the title still fits the header."""
         font = QFont(_fonts()[0])
-        font.setPointSizeF(max(font.pointSizeF(), READABLE_PT / max(scale, 1e-3)))
+        base = font.pointSizeF()
+        width = QFontMetricsF(font).horizontalAdvance(self.node.kind.label(self.node.params))
+        fits = base * (self._card_width - 34) / width if width else base
+        font.setPointSizeF(max(base, min(READABLE_PT / max(scale, 1e-3), fits)))
         return font
 
     def compact_layout(self, scale: float) -> list[tuple[QFont, str, QRectF, int]]:

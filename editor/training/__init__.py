@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
+from .legend import CanvasLegend
 from .neuron_pictures import PICTURE_MS, NeuronPainter
 from .panel import TrainingPanel
 from .session import TrainingSession
@@ -38,8 +39,10 @@ class Training(QObject):
         self._wire_timer.start()
         self.pictures = NeuronPainter(window.scene, self.session, self.hub)
         self.pictures.set_enabled(window.settings.value("neuronPictures", True, type=bool))
+        self.legend = CanvasLegend(window.view)
+        self.legend.enabled = window.settings.value("canvasLegend", True, type=bool)
         self._picture_timer = QTimer(self, interval=PICTURE_MS)
-        self._picture_timer.timeout.connect(self.pictures.refresh)
+        self._picture_timer.timeout.connect(self.refresh_canvas)
         self._picture_timer.start()
         self._create_actions()
         self._create_docks()
@@ -71,6 +74,10 @@ class Training(QObject):
                                             "(for one or two input features)")
         self.pictures_action.setCheckable(True)
         self.pictures_action.setChecked(self.pictures.enabled)
+        self.legend_action = self._action("Canvas &Legend", self._legend_toggled, None,
+                                          "What the wires' colours and widths and the neuron pictures' colours mean")
+        self.legend_action.setCheckable(True)
+        self.legend_action.setChecked(self.legend.enabled)
 
     def _create_docks(self) -> None:
         w = self.window
@@ -105,7 +112,7 @@ class Training(QObject):
         view_menu = next((a.menu() for a in bar.actions() if a.text().replace("&", "") == "View"), None)
         if view_menu is not None:
             view_menu.addSeparator()
-            view_menu.addAction(self.pictures_action)
+            view_menu.addActions([self.pictures_action, self.legend_action])
 
     # ---- following the window ------------------------------------------------------------------------
     def _selection_changed(self) -> None:
@@ -130,6 +137,19 @@ class Training(QObject):
     def _pictures_toggled(self, on: bool) -> None:
         self.window.settings.setValue("neuronPictures", on)
         self.pictures.set_enabled(on)
+        self.refresh_canvas()
+
+    def _legend_toggled(self, on: bool) -> None:
+        self.window.settings.setValue("canvasLegend", on)
+        self.legend.set_enabled(on)
+
+    def refresh_canvas(self) -> None:
+        """The neuron pictures from the latest snapshot, and the legend for what the canvas shows."""
+        self.pictures.refresh()
+        s = self.session
+        trained = s.detail is not None and bool(s.detail.parameters) and s.info is not None
+        self.legend.show_parts(wires=trained and bool(s.info.weights),
+                               pictures=trained and self.pictures.enabled and self.pictures.available())
 
     def _state_changed(self) -> None:
         s = self.session
@@ -142,6 +162,7 @@ class Training(QObject):
         self.panel.apply_theme()
         self.wires.refresh(force=True)
         self.pictures.refresh(force=True)
+        self.legend.update()
 
     def shutdown(self) -> None:
         self._wire_timer.stop()
