@@ -328,6 +328,8 @@ class MainWindow(QMainWindow):
                 )
             menu.addSeparator()
             menu.addActions([self.paste_action, self.select_all_action, self.arrange_action, self.fit_action])
+            menu.addSeparator()
+            menu.addAction(self.export_action)  # the canvas as a PNG or SVG figure
         menu.exec(screen_pos)
 
     # ---- files ------------------------------------------------------------------------------------

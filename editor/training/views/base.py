@@ -12,8 +12,11 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
+    QMessageBox,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -94,6 +97,8 @@ def legend(columns: int = 1) -> pg.LegendItem:
     item = pg.LegendItem(labelTextSize="8pt", verSpacing=-6, labelTextColor=colors.foreground(), frame=False,
                          colCount=columns)
     item.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
+    # Laid out with the plots, not pinned over one: it scales with them (an exported figure is drawn larger).
+    item.setFlag(item.GraphicsItemFlag.ItemIgnoresTransformations, False)
     return item
 
 
@@ -134,6 +139,8 @@ class View(QWidget):
         self.message = QLabel(alignment=Qt.AlignCenter, wordWrap=True)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.graphics.setContextMenuPolicy(Qt.CustomContextMenu)  # the plots' own menus are off: ours exports
+        self.graphics.customContextMenuRequested.connect(self._context_menu)
         self.stack.addWidget(self.graphics)
         self.stack.addWidget(self.message)
         layout.addWidget(self.stack, 1)
@@ -165,6 +172,28 @@ class View(QWidget):
         for plot in self.plots():
             colors.style_plot(plot)
         self.dirty = True
+
+    def _context_menu(self, pos) -> None:
+        menu = QMenu(self)
+        for suffix in ("png", "svg"):
+            menu.addAction(f"Export as {suffix.upper()}…", lambda s=suffix: self.export_dialog(s))
+        menu.exec(self.graphics.mapToGlobal(pos))
+
+    def export_dialog(self, suffix: str) -> None:
+        """Ask where, then write the plots as a figure (the header's controls are not part of it)."""
+        from ...figures import export_view
+
+        name = f"{self.title.lower()}.{suffix}"
+        path, _ = QFileDialog.getSaveFileName(self, f"Export the {self.title} View", name,
+                                              f"{suffix.upper()} files (*.{suffix})")
+        if not path:
+            return
+        if not path.lower().endswith(f".{suffix}"):
+            path += f".{suffix}"
+        try:
+            export_view(self, path)
+        except (OSError, ValueError) as e:
+            QMessageBox.critical(self, "Cannot Export", str(e))
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

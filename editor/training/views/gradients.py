@@ -96,8 +96,15 @@ class GradientsView(View):
             norms[zero] = 10.0 ** bottom
         self.zero_line.setVisible(bool(zero.any()))
         self.zero_line.setPos(bottom)
+        dots = len(records) < 3  # a line needs points to join: the first ones (and a saved project's one) are dots
         for node, ys in zip(nodes, norms.T):
             keep = np.isfinite(ys)
-            self.curves[node].setData(*strided(xs[keep], ys[keep]))
+            curve = self.curves[node]
+            if (curve.opts["symbol"] is not None) != dots:
+                curve.setSymbol("o" if dots else None)
+                curve.setSymbolBrush(curve.opts["pen"].color())
+                curve.setSymbolPen(None)
+                curve.setSymbolSize(7)
+            curve.setData(*strided(xs[keep], ys[keep]))
         # Whole decades from end to end: there are always decade ticks to read.
         self.plot.setYRange(bottom, max(top, bottom + 1), padding=0.03)

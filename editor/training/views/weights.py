@@ -174,7 +174,7 @@ class WeightsView(View):
         s = self.session
         series = s.weight_samples.get(name, [])
         pairs = [(x, v) for x, v in zip(s.weight_x, series) if v is not None]
-        if len(pairs) < 2:
+        if not pairs:
             self.h_image.setVisible(False)
             return
         xs = np.array([p[0] for p in pairs])
@@ -188,4 +188,6 @@ class WeightsView(View):
         self.h_image.setVisible(True)
         self.h_image.setImage(np.ascontiguousarray(image), levels=(0.0, 1.0), autoLevels=False)
         x0, x1 = float(xs[0]), float(xs[-1])
+        if len(pairs) == 1:  # one snapshot (a saved project, or the first step): one epoch wide, centred on it
+            x0, x1 = x0 - 0.5, x0 + 0.5
         self.h_image.setRect(QRectF(x0, -m, max(x1 - x0, 1e-6), 2 * m))
