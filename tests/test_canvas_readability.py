@@ -3,7 +3,7 @@ screen that fit their cards; zoomed in, the cards are drawn in full."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFontMetricsF
 
 from editor.canvas.node_item import COMPACT_BELOW, READABLE_PT
