@@ -28,7 +28,7 @@ def open_example(qtbot, window, name):
 
 
 def pictures(window) -> dict:
-    window.training.pictures.refresh()
+    window.training.pictures.refresh(force=True)
     return {n: item.unit_strip.pictures for n, item in window.scene.node_items.items()
             if item.unit_strip is not None and item.unit_strip.isVisible()}
 

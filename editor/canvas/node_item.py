@@ -149,14 +149,13 @@ class NodeItem(QGraphicsItem):
             self.setToolTip(self._tooltip())
             self.update()
 
-    def set_unit_pictures(self, pictures: UnitPictures | None, selected_unit: int | None = None) -> None:
+    def set_unit_pictures(self, pictures: UnitPictures | None) -> None:
         """Show ``pictures`` of the node's units under the card (None: none)."""
         if pictures is None and self.unit_strip is None:
             return
         if self.unit_strip is None:
             self.unit_strip = UnitStrip(self)
         self.unit_strip.set_pictures(pictures)
-        self.unit_strip.set_selected_unit(selected_unit)
         self.unit_strip.setVisible(pictures is not None)
 
     def card_rect(self) -> QRectF:

@@ -132,7 +132,7 @@ class Training(QObject):
         self.window.scene.select_nodes([node_id])
         self.hub.select_unit(node_id, unit)
         self.docks["Neurons"].raise_()
-        self.pictures.refresh()
+        self.pictures.refresh()  # marks the unit (new pictures only if due)
 
     def _pictures_toggled(self, on: bool) -> None:
         self.window.settings.setValue("neuronPictures", on)

@@ -7,18 +7,21 @@ RGB image made in one vectorized step per node.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtGui import QImage
 
 from .. import style
 from ..canvas.unit_strip import UnitPictures, shown_units
 from . import colors
-from .units import curves, plane_images, unit_levels, unit_nodes
+from .units import curves, plane_images, plane_maps, unit_levels, unit_nodes
 from .views.base import GRID
 
 PICTURE_MS = 250
-PLANE_STEP = 2  # every other grid point: 36 × 36 pixels, plenty for a picture a few dozen pixels wide
+PLANE_STEP = 3  # every third grid point: 24 × 24 pixels, as many as a picture has on screen at 100 %
 CURVE_POINTS = 48
+GUI_SHARE = 0.05  # at most this share of the GUI thread goes to making pictures (its repaint costs about as much)
 
 
 def _qimage(rgb: np.ndarray) -> QImage:
@@ -33,6 +36,7 @@ class NeuronPainter:
         self.scene, self.session, self.hub = scene, session, hub
         self.enabled = True
         self._version = None
+        self._not_before = 0.0  # perf_counter time: a refresh that cost much waits in proportion
 
     def set_enabled(self, on: bool) -> None:
         self.enabled = on
@@ -44,17 +48,21 @@ class NeuronPainter:
         return info is not None and info.n_features in (1, 2)
 
     def refresh(self, force: bool = False) -> None:
+        """New pictures when the snapshot (or the model, the theme, the switch) changed — not sooner than the last
+        ones' cost allows (``GUI_SHARE``) unless ``force`` — and the chosen unit marked."""
         s = self.session
-        version = (s.detail_version, id(s.info), len(self.scene.node_items), self.enabled, style.theme().name,
-                   self.hub.selected_unit)
-        if version == self._version and not force:
-            return
-        self._version = version
-        pictures = self._pictures() if self.enabled and self.available() else {}
+        version = (s.detail_version, id(s.info), len(self.scene.node_items), self.enabled, style.theme().name)
+        if force or (version != self._version and time.perf_counter() >= self._not_before):
+            self._version = version
+            start = time.perf_counter()
+            pictures = self._pictures() if self.enabled and self.available() else {}
+            for node_id, item in self.scene.node_items.items():
+                item.set_unit_pictures(pictures.get(node_id))
+            self._not_before = start + (time.perf_counter() - start) / GUI_SHARE
         selected = self.hub.selected_unit
         for node_id, item in self.scene.node_items.items():
-            unit = selected[1] if selected and selected[0] == node_id else None
-            item.set_unit_pictures(pictures.get(node_id), unit)
+            if item.unit_strip is not None:
+                item.unit_strip.set_selected_unit(selected[1] if selected and selected[0] == node_id else None)
 
     def _pictures(self) -> dict[str, UnitPictures]:
         info = self.session.info
@@ -74,7 +82,7 @@ class NeuronPainter:
             shown = v[:, : shown_units(total)]
             levels = unit_levels(info.functions.get(node_id), v)
             if two:
-                images = plane_images(shown, GRID, levels, lut, PLANE_STEP)
+                images = plane_images(plane_maps(shown, GRID, PLANE_STEP), levels, lut)
                 out[node_id] = UnitPictures(total, images=tuple(_qimage(rgb) for rgb in images), aspect=aspect)
             else:
                 step = max(1, len(shown) // CURVE_POINTS)

@@ -21,20 +21,23 @@ def unit_levels(function: str | None, values: np.ndarray) -> tuple[float, float]
     """One colour scale for all of a node's units: 0 … 1 for a probability, else symmetric about 0."""
     if function in UNIT_INTERVAL:
         return 0.0, 1.0
-    finite = values[np.isfinite(values)]
-    top = float(np.abs(finite).max()) if finite.size else 1.0
-    return -(top or 1.0), top or 1.0
+    top = float(np.nanmax(np.abs(values))) if values.size else 1.0
+    top = top if math.isfinite(top) and top > 0 else 1.0
+    return -top, top
 
 
-def plane_images(values: np.ndarray, grid: int, levels: tuple[float, float], lut: np.ndarray,
-                 step: int = 1) -> np.ndarray:
+def plane_maps(values: np.ndarray, grid: int, step: int = 1) -> np.ndarray:
     """Each unit's output over the plane (``values``: grid·grid points × units, rows from the lowest y up) as
-    RGB bytes, (units, rows, columns, 3), top row first as screens draw, every ``step``-th point."""
+    (units, rows, columns), top row first as screens draw, every ``step``-th point."""
+    return values.reshape(grid, grid, -1)[::-step, ::step].transpose(2, 0, 1)
+
+
+def plane_images(maps: np.ndarray, levels: tuple[float, float], lut: np.ndarray) -> np.ndarray:
+    """``maps`` (units, rows, columns) as RGB bytes through ``lut`` (256 colours), ``levels`` its ends."""
     lo, hi = levels
-    maps = values.T.reshape(-1, grid, grid)[:, ::-step, ::step]
-    scaled = np.clip((maps - lo) / (hi - lo), 0.0, 1.0)
-    index = np.nan_to_num(scaled * (len(lut) - 1), nan=(len(lut) - 1) / 2).astype(np.intp)
-    return np.ascontiguousarray(lut[index])
+    index = np.clip((maps - lo) * (255.0 / (hi - lo)), 0.0, 255.0)
+    np.nan_to_num(index, copy=False, nan=127.5)
+    return np.ascontiguousarray(lut[index.astype(np.uint8)])
 
 
 def curves(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
