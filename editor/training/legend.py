@@ -1,8 +1,8 @@
-"""What the canvas's training colours mean, in the canvas's corner: a wire's colour and thickness (the sign and
-size of the weights it carries) and the neuron pictures' colours (a unit's output)."""
+"""What the canvas's training colours mean, in a corner of the canvas that no node covers: a wire's colour and
+thickness (the sign and size of the weights it carries) and the neuron pictures' colours (a unit's output)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -16,12 +16,15 @@ ROW_GAP = 3
 
 
 class CanvasLegend(QWidget):
-    """Over the canvas's bottom left corner, a child of the view (not of its viewport, whose children scroll
-    with the scene); clicks go through to the canvas."""
+    """Over a corner of the canvas, a child of the view (not of its viewport, whose children scroll with the
+    scene); clicks go through to the canvas."""
+
+    CORNERS = ("bottom left", "bottom right", "top right", "top left")  # in order of preference
 
     def __init__(self, view) -> None:
         super().__init__(view)
         self.view = view
+        self.corner = self.CORNERS[0]
         self.setAttribute(Qt.WA_TransparentForMouseEvents)
         self.wires = self.pictures = False
         self.enabled = True
@@ -32,9 +35,9 @@ class CanvasLegend(QWidget):
         """The legend's lines of text, in order."""
         out = []
         if self.wires:
-            out += ["positive weights", "negative weights", "thicker wire: larger weights"]
+            out += ["positive weights", "negative weights", "thicker: larger weights"]
         if self.pictures:
-            out.append("neuron pictures: a unit's output, − orange, + blue")
+            out.append("a unit's output (pictures)")
         return out
 
     def show_parts(self, wires: bool, pictures: bool) -> None:
@@ -42,6 +45,8 @@ class CanvasLegend(QWidget):
             self.wires, self.pictures = wires, pictures
             self.resize(self.sizeHint())
             self._place()
+        else:
+            self._place()  # the canvas may have moved under it
         self.setVisible(self.enabled and bool(self.rows()))
         self.update()
 
@@ -56,9 +61,27 @@ class CanvasLegend(QWidget):
         height = len(rows) * (metrics.height() + ROW_GAP) + 2 * PAD - ROW_GAP
         return QSize(int(width) + 1, int(height) + 1)
 
-    def _place(self) -> None:
+    def _spot(self, corner: str) -> QRect:
         area = self.view.viewport().geometry()
-        self.move(area.left() + MARGIN, area.bottom() - self.height() - MARGIN)
+        x = area.left() + MARGIN if corner.endswith("left") else area.right() - self.width() - MARGIN
+        y = area.top() + MARGIN if corner.startswith("top") else area.bottom() - self.height() - MARGIN
+        return QRect(x, y, self.width(), self.height())
+
+    def _place(self) -> None:
+        """Stay in its corner while no node (with its pictures) lies under it; else the corner it hides least of."""
+        covered = []
+        for item in self.view.scene().items():
+            if item.parentItem() is None and item.flags() & item.GraphicsItemFlag.ItemIsMovable:  # a node card
+                box = item.mapToScene(item.boundingRect() | item.childrenBoundingRect()).boundingRect()
+                covered.append(self.view.mapFromScene(box).boundingRect().translated(self.view.viewport().pos()))
+
+        def hidden(corner: str) -> int:
+            spot = self._spot(corner)
+            return sum(max(0, r.width()) * max(0, r.height()) for r in (spot.intersected(box) for box in covered))
+
+        if hidden(self.corner):
+            self.corner = min(self.CORNERS, key=hidden)
+        self.move(self._spot(self.corner).topLeft())
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Resize:
@@ -103,7 +126,7 @@ class CanvasLegend(QWidget):
                 pen.setCapStyle(Qt.RoundCap)
                 painter.setPen(pen)
                 painter.drawLine(left + QPointF(0, offset), right + QPointF(0, offset))
-        else:  # the pictures' diverging scale: negative, zero, positive
+        else:  # the pictures' diverging scale: negative (orange), zero, positive (blue), as the wires
             gradient = QLinearGradient(rect.topLeft(), rect.topRight())
             gradient.setColorAt(0.0, QColor(colors.NEGATIVE))
             gradient.setColorAt(0.5, QColor(colors.centre()))

@@ -49,14 +49,23 @@ class NeuronsView(View):
         super().apply_theme()
         self._built = None  # made again in the theme's colours
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._built is not None:  # another shape of the view may want another number of columns
+            columns, aspect = self._grid
+            if self._columns(len(self.maps), aspect if self._built[2] else 0.7, self._built[2]) != columns:
+                self._built = None
+                self.dirty = True
+
     def clear(self) -> None:
         self._built = None
 
     # ---- building the grid ----------------------------------------------------------------------------
     def _columns(self, count: int, plane_aspect: float, side_column: bool) -> int:
         """As many columns as make the maps largest in the view's current size (none narrower than MIN_MAP)."""
-        width = max(self.graphics.width() - (150 if side_column else 40), MIN_MAP)
-        height = max(self.graphics.height() - 40, 80)
+        # The stack's size, not the plots' widget's: that one has no size of its own until it is first shown.
+        width = max(self.stack.width() - (120 if side_column else 40), MIN_MAP)
+        height = max(self.stack.height() - (24 if side_column else 40), 80)
 
         def side(columns: int) -> float:  # a map's width; each row also has its title (about 18 px)
             rows = math.ceil(count / columns)
@@ -80,11 +89,13 @@ class NeuronsView(View):
             plot = self.add_plot(row, col)
             plot.setTitle(f"unit {k}", size="8pt")
             below_is_empty = (row + 1) * columns + col >= count
-            plot.showAxis("left", col == 0)
-            plot.showAxis("bottom", below_is_empty)
-            if col == 0:
+            # Maps of the plane get no axes, so that all have one size (the caption names the plane's axes);
+            # curves share one output axis down the first column and the input's along the bottom.
+            plot.showAxis("left", col == 0 and not two)
+            plot.showAxis("bottom", below_is_empty and not two)
+            if col == 0 and not two:
                 plot.setLabel("left", y_name)
-            if below_is_empty:
+            if below_is_empty and not two:
                 plot.setLabel("bottom", x_name)
             if self.maps and not two:
                 plot.setXLink(self.maps[0])
@@ -101,6 +112,11 @@ class NeuronsView(View):
                 plot.addItem(zero, ignoreBounds=True)
             self.maps.append(plot)
             self.items.append(item)
+        grid = self.graphics.ci.layout
+        for row in range(rows):  # every map the same share of the room
+            grid.setRowStretchFactor(row, 1)
+        for col in range(columns):
+            grid.setColumnStretchFactor(col, 1)
         side = self.graphics.addLayout(row=0, col=columns, rowspan=rows)
         self.legend = None
         if two and info.task == "classification":
@@ -111,8 +127,13 @@ class NeuronsView(View):
             self.bar = colour_bar("unit output")
             self.bar.setImageItem(self.items)
             side.addItem(self.bar, row=1, col=0)
+        if two:
+            caption = pg.LabelItem(f"each map: the input plane, {x_name} across, {y_name} up, as in the Output view",
+                                   size="8pt", color=colors.foreground())
+            self.graphics.addItem(caption, row=rows, col=0, colspan=columns)
         self._built = (node, count, two, id(info))
-        self._ranged = self._y_step = None
+        self._grid = (columns, aspect)
+        self._y_step = None
 
     def _points(self) -> dict:
         """The training points, outlined so they show on any colour of the maps."""
@@ -162,10 +183,8 @@ class NeuronsView(View):
                 image.setImage(f32(v[:, k].reshape(GRID, GRID)), levels=levels, autoLevels=False)
                 image.setRect(extent)
             self.bar.setLevels(levels)
-            if self._ranged != extent:
-                self._ranged = extent
-                for plot in self.maps:
-                    plot.setRange(extent, padding=0)
+            for plot in self.maps:  # every time: a map first laid out small keeps no stray range (a no-op if kept)
+                plot.setRange(extent, padding=0)
         else:
             xs = np.linspace(extent[0], extent[1], len(v))
             for k, curve in enumerate(self.items):
