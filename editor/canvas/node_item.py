@@ -189,7 +189,7 @@ class NodeItem(QGraphicsItem):
         font = QFont(_fonts()[0])
         base = font.pointSizeF()
         width = QFontMetricsF(font).horizontalAdvance(self.node.kind.label(self.node.params))
-        fits = base * (self._card_width - 34) / width if width else base
+        fits = 0.96 * base * (self._card_width - 34) / width if width else base  # a little room: no "…" by rounding
         font.setPointSizeF(max(base, min(READABLE_PT / max(scale, 1e-3), fits)))
         return font
 
