@@ -27,6 +27,7 @@ from . import commands, layout
 from .data.specs import rebased
 
 VALIDATION_DELAY_MS = 150
+INSERT_RISE = 110.0  # a node a fix inserts on a wire goes this far above it, clear of the nodes in the row
 
 
 class Document(QObject):
@@ -240,6 +241,32 @@ class Document(QObject):
         if self.graph.node(node_id).params.get(name) == value:
             return True
         return self.push(commands.SetParamCommand(self.graph, node_id, name, value))
+
+    def apply_fix(self, fix) -> bool:
+        """A problem's one-click fix (engine.validation.Fix) as one undo step: a param set, or a node of the
+        fix's type inserted on the wire into ``fix.node``'s port (placed between the two, a row above)."""
+        if fix.node not in self.graph.nodes:
+            self._refuse(f"Cannot {fix.label}: there is no node {fix.node} any more")
+            return False
+        self.undo_stack.beginMacro(f"Fix: {fix.label}")
+        try:
+            if not fix.insert:
+                return self.set_param(fix.node, fix.param, fix.value)
+            edge = self.graph.edge_into_port(fix.node, fix.port)
+            if edge is None:
+                self._refuse(f"Cannot {fix.label}: nothing is wired into {fix.node}:{fix.port}")
+                return False
+            (x0, y0), (x1, y1) = self.graph.nodes[edge.src].position, self.graph.nodes[fix.node].position
+            position = ((x0 + x1) / 2, min(y0, y1) - INSERT_RISE)
+            command = commands.AddNodeCommand(self.graph, fix.insert, dict(fix.params), position)
+            ok = self.push(command)
+            ok = ok and self.push(commands.DisconnectCommand(self.graph, edge))
+            new_id = command.node_id
+            ok = ok and self.push(commands.ConnectCommand(self.graph, edge.src, new_id,
+                                                          self.graph.nodes[new_id].input_ports[0]))
+            return ok and self.push(commands.ConnectCommand(self.graph, new_id, fix.node, fix.port))
+        finally:
+            self.undo_stack.endMacro()
 
     def rename(self, old_id: str, new_id: str) -> bool:
         if old_id == new_id:

@@ -6,6 +6,7 @@ panels (training, plots) join through ``add_dock``.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
@@ -14,7 +15,7 @@ from PySide6.QtWidgets import (
     QApplication, QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox, QWidget,
 )
 
-from engine import PROJECTS
+from engine import examples
 from engine.errors import NeuroCanvasError, ProjectError
 from engine.nodes import CATEGORIES, palette_entries
 from engine.project import SUFFIX, load_project
@@ -38,6 +39,14 @@ PROJECT_FILTER = f"NeuroCanvas projects (*{SUFFIX})"
 MAX_RECENT = 8
 PASTE_STEP = 32.0
 STATUS_TIMEOUT_MS = 8000
+
+
+def _example_title(path: Path) -> str:
+    """An example's name as its file gives it (the file name when it cannot be read)."""
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8"))["name"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return path.stem
 
 
 class MainWindow(QMainWindow):
@@ -166,8 +175,10 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.examples_menu = file_menu.addMenu("E&xamples")
-        for path in sorted(PROJECTS.glob(f"*{SUFFIX}")):
-            action = self.examples_menu.addAction(path.stem.replace("_", " ").title())
+        for number, path in enumerate(examples(), 1):  # the lessons in teaching order, by their titles
+            key = f"&{number}" if number < 10 else str(number)
+            action = self.examples_menu.addAction(f"{key}. {_example_title(path)}")
+            action.setStatusTip(f"Open the lesson {path.name} as a new, unsaved project")
             action.triggered.connect(lambda _=False, p=path: self.open_example(p))
         file_menu.addSeparator()
         file_menu.addActions([self.save_action, self.save_as_action, self.export_action])
@@ -216,6 +227,7 @@ class MainWindow(QMainWindow):
             lambda type_name, params: self._add_and_select(type_name, params, self.view.visible_centre())
         )
         self.problems.problem_activated.connect(self.reveal_node)
+        self.problems.fix_requested.connect(self.document.apply_fix)
 
     # ---- the document's state in the window ------------------------------------------------------
     def _graph_changed(self) -> None:
@@ -334,6 +346,8 @@ class MainWindow(QMainWindow):
                 )
             menu.addSeparator()
             menu.addActions([self.paste_action, self.select_all_action, self.arrange_action, self.fit_action])
+            menu.addSeparator()
+            menu.addAction(self.export_action)  # the canvas as a PNG or SVG figure
         menu.exec(screen_pos)
 
     # ---- files ------------------------------------------------------------------------------------

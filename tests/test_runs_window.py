@@ -119,7 +119,7 @@ def test_two_runs_overlay_in_the_loss_view_with_a_legend(qtbot, window):
     view = window.training.views["Loss"]
     window.training.docks["Loss"].raise_()
     view.refresh()
-    legend = [label.text for _, label in view.legend.items]
+    legend = [label.text for _, label in view.runs_legend.items]
     assert legend == ["Run 2 — h units 6 (current)", "Run 1"]
     xs, ys = view.others[1][0].getData()
     np.testing.assert_array_equal(ys, s.runs.get(1).history["loss"])

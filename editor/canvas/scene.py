@@ -19,6 +19,7 @@ class GraphScene(QGraphicsScene):
     nodes_moved = Signal(dict)  # node id -> (old position, new position)
     wire_hint = Signal(str)  # why the wire under the cursor would be refused ("" when it would not)
     wire_refused = Signal(str)
+    unit_clicked = Signal(str, int)  # node id, unit: a neuron picture under a node was clicked
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

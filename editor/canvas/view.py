@@ -44,7 +44,9 @@ class GraphView(QGraphicsView):
         self.setSceneRect(-20000, -20000, 40000, 40000)
         self._pan_from: QPointF | None = None
         self._space_held = False
-        self.empty_hint = QLabel(EMPTY_HINT, self.viewport(), wordWrap=True, alignment=Qt.AlignCenter)
+        # A child of the view, not of its viewport: scrolling the canvas (Fit after File → New) moves the
+        # viewport's children with the scene, which pushed the hint off centre and out of sight.
+        self.empty_hint = QLabel(EMPTY_HINT, self, wordWrap=True, alignment=Qt.AlignCenter)
         self.empty_hint.setAttribute(Qt.WA_TransparentForMouseEvents)  # drops and clicks reach the canvas
         self.empty_hint.hide()
         self._space_panned = False
@@ -173,7 +175,7 @@ class GraphView(QGraphicsView):
         self.empty_hint.setVisible(empty)
 
     def _place_empty_hint(self) -> None:
-        area = self.viewport().rect()
+        area = self.viewport().geometry()
         width = min(440, area.width() - 40)
         height = self.empty_hint.heightForWidth(width)
         self.empty_hint.setGeometry(area.center().x() - width // 2, area.center().y() - height // 2, width, height)

@@ -21,7 +21,7 @@ from engine.optimizers import OPTIMIZERS
 from engine.params import ParamSpec
 from engine.trainer import SETTINGS, parse_training
 
-from .. import style
+from .. import icons, style
 from .commands import TrainingSettingCommand
 from .session import TrainingSession
 from .speed import SpeedBox
@@ -149,7 +149,7 @@ class TrainingPanel(QWidget):
 
         buttons = QGridLayout()
         buttons.setSpacing(4)
-        self.train_button = QPushButton("▶  Train")
+        self.train_button = QPushButton(icons.icon("train", style.theme().text), "Train")
         self.train_button.setToolTip("Train or pause (Space)")
         self.train_button.setMinimumHeight(30)
         self.train_button.clicked.connect(session.toggle)
@@ -188,7 +188,7 @@ class TrainingPanel(QWidget):
         banner_layout.setContentsMargins(8, 6, 4, 6)
         self.banner_label = QLabel(wordWrap=True)
         self.banner_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        close = QToolButton(text="✕", autoRaise=True)
+        self.close_button = close = QToolButton(autoRaise=True, icon=icons.icon("close", style.theme().text))
         close.setToolTip("Dismiss")
         close.clicked.connect(session.dismiss_advice)
         banner_layout.addWidget(self.banner_label, 1)
@@ -251,6 +251,8 @@ class TrainingPanel(QWidget):
         )
         self.reason_label.setStyleSheet(f"color: {t.error.name()};")
         self.error_label.setStyleSheet(f"color: {t.error.name()};")
+        self.close_button.setIcon(icons.icon("close", t.text))
+        self.refresh_state()  # the Train or Pause icon in the theme's colour
 
     # ---- the settings form ------------------------------------------------------------------------
     def _build_settings(self) -> None:
@@ -402,7 +404,8 @@ class TrainingPanel(QWidget):
     def refresh_state(self) -> None:
         s = self.session
         running = bool(s.running)
-        self.train_button.setText("⏸  Pause" if running else "▶  Train")
+        self.train_button.setText("Pause" if running else "Train")
+        self.train_button.setIcon(icons.icon("pause" if running else "train", style.theme().text))
         self.train_button.setEnabled(s.can_train)
         self.train_button.setToolTip(s.reason or ("Pause (Space)" if running else "Train (Space)"))
         for button in (self.step_batch_button, self.step_epoch_button):
