@@ -2,9 +2,10 @@
 
 Trains the digits example with every view open (offscreen), while a 2 ms QTimer records the
 gaps of the GUI event loop; then trains the same project headless with ``trainer.run``.
-Prints the longest and the 99th-percentile stall and both throughputs.
+Prints the longest and the 99th-percentile stall and both throughputs, and what the canvas's neuron pictures
+cost the GUI thread (for one- and two-feature projects; ``--no-pictures`` turns them off to compare).
 
-    QT_QPA_PLATFORM=offscreen PYTHONPATH=. python benchmarks/gui_training.py [--epochs N] [--project P]
+    QT_QPA_PLATFORM=offscreen PYTHONPATH=. python benchmarks/gui_training.py [--epochs N] [--project P] [--no-pictures]
 
 Aims (issue 4): stalls ≤ 50 ms; training in the editor ≤ 15% slower than headless.
 """
@@ -57,7 +58,7 @@ def headless(project: Project, epochs: int) -> tuple[float, float]:
     return outcome.epochs * n / elapsed, elapsed
 
 
-def in_editor(project_path: Path, epochs: int, every_view: bool = True):
+def in_editor(project_path: Path, epochs: int, every_view: bool = True, pictures: bool = True):
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -82,6 +83,17 @@ def in_editor(project_path: Path, epochs: int, every_view: bool = True):
         app.processEvents()
     window.scene.select_nodes(["h"])
     visible = [name for name, view in training.views.items() if view.isVisible()]
+    if training.pictures_action.isChecked() != pictures:
+        training.pictures_action.trigger()
+    painting: list[float] = []  # seconds the GUI thread spent on each refresh of the neuron pictures
+    refresh = training.pictures.refresh
+
+    def timed_refresh(*args, **kwargs):
+        start = time.perf_counter()
+        refresh(*args, **kwargs)
+        painting.append(time.perf_counter() - start)
+
+    training.pictures.refresh = timed_refresh
     session = training.session
     session.apply_training({**session.settings, "epochs": epochs})
     n = len(session.info.x_train)
@@ -107,6 +119,7 @@ def in_editor(project_path: Path, epochs: int, every_view: bool = True):
         app.processEvents()
         time.sleep(0.002)
     gaps.clear()
+    painting.clear()
     start = time.perf_counter()
     training.panel.train_button.click()
     last[0] = time.perf_counter()
@@ -124,6 +137,7 @@ def in_editor(project_path: Path, epochs: int, every_view: bool = True):
         "samples_per_s": epochs_done * n / elapsed, "elapsed": elapsed, "epochs": epochs_done,
         "gaps_ms": np.array(gaps) * 1000, "visible": visible, "shot": folder / "digits_training.png",
         "accuracy": session.history.get("val_accuracy", [float("nan")])[-1], "pending": frames,
+        "pictures_ms": np.array(painting) * 1000,
     }
 
 
@@ -132,6 +146,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--project", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each (the machine's load varies)")
+    parser.add_argument("--no-pictures", action="store_true", help="View → Neuron Pictures off")
     args = parser.parse_args()
     project = load_project(args.project) if args.project else digits_project()
     project.training.pop("pace", None)  # as fast as possible: the aims are about what watching costs
@@ -144,7 +159,7 @@ def main() -> int:
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     rows = []
     for run in range(1, args.repeat + 1):
-        gui = in_editor(path, args.epochs)
+        gui = in_editor(path, args.epochs, pictures=not args.no_pictures)
         base, base_elapsed = headless(load_project(path), args.epochs)
         gaps = gui["gaps_ms"]
         slower = (1 - gui["samples_per_s"] / base) * 100
@@ -155,6 +170,10 @@ def main() -> int:
               f"{gaps.max():.1f} ms, 99th percentile {np.percentile(gaps, 99):.1f} ms, median {np.median(gaps):.1f} ms; "
               f"headless {base:,.0f} samples/s, editor {gui['samples_per_s']:,.0f} samples/s ({slower:+.1f}%); "
               f"val accuracy {gui['accuracy']:.4f}")
+        drawn = gui["pictures_ms"]
+        if len(drawn):
+            print(f"       neuron pictures: {len(drawn)} refreshes, {drawn.sum():.0f} ms on the GUI thread in all, "
+                  f"longest {drawn.max():.1f} ms")
     worst, p99, slower = (np.median([r[i] for r in rows]) for i in range(3))
     print(f"median of {len(rows)} runs: longest stall {worst:.1f} ms (aim ≤ 50), 99th percentile {p99:.1f} ms, "
           f"training {slower:+.1f}% slower than headless (aim ≤ 15%)")

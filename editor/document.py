@@ -27,6 +27,7 @@ from . import commands, layout
 from .data.specs import rebased
 
 VALIDATION_DELAY_MS = 150
+INSERT_RISE = 110.0  # a node a fix inserts on a wire goes this far above it, clear of the nodes in the row
 
 
 class Document(QObject):
@@ -44,6 +45,7 @@ class Document(QObject):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
+        self._history_move: str | None = None  # "undo" or "redo" since the last compile
         self._validation_timer = QTimer(self, singleShot=True, interval=VALIDATION_DELAY_MS)
         self._validation_timer.timeout.connect(self.validate_now)
         self.project = None
@@ -96,6 +98,7 @@ class Document(QObject):
         target = Path(path) if path else self.path
         if target is None:
             raise ValueError("the project has no file yet: save it as a new file")
+        self.flush()  # an edit still waiting for validation: the session rebuilds, and what is saved fits the graph
         self.about_to_save.emit()
         spec = self.project.dataset  # a csv path is stored relative to the project file
         self.project.dataset = rebased(spec, self.project.base_dir, target.parent)
@@ -183,8 +186,23 @@ class Document(QObject):
         except GraphError as e:
             self._refuse(str(e))
             return False
+        self._history_move = None
         self.undo_stack.push(command)
         return True
+
+    def undo(self) -> None:
+        """Undo (Ctrl+Z): the training session goes back to the run an undone edit had ended."""
+        self._history_move = "undo"
+        self.undo_stack.undo()
+
+    def redo(self) -> None:
+        self._history_move = "redo"
+        self.undo_stack.redo()
+
+    def take_history_move(self) -> str | None:
+        """"undo" or "redo" when the latest change came from the undo stack; asked once per compile."""
+        move, self._history_move = self._history_move, None
+        return move
 
     def _refuse(self, reason: str) -> None:
         self.last_refusal = reason
@@ -224,6 +242,32 @@ class Document(QObject):
             return True
         return self.push(commands.SetParamCommand(self.graph, node_id, name, value))
 
+    def apply_fix(self, fix) -> bool:
+        """A problem's one-click fix (engine.validation.Fix) as one undo step: a param set, or a node of the
+        fix's type inserted on the wire into ``fix.node``'s port (placed between the two, a row above)."""
+        if fix.node not in self.graph.nodes:
+            self._refuse(f"Cannot {fix.label}: there is no node {fix.node} any more")
+            return False
+        self.undo_stack.beginMacro(f"Fix: {fix.label}")
+        try:
+            if not fix.insert:
+                return self.set_param(fix.node, fix.param, fix.value)
+            edge = self.graph.edge_into_port(fix.node, fix.port)
+            if edge is None:
+                self._refuse(f"Cannot {fix.label}: nothing is wired into {fix.node}:{fix.port}")
+                return False
+            (x0, y0), (x1, y1) = self.graph.nodes[edge.src].position, self.graph.nodes[fix.node].position
+            position = ((x0 + x1) / 2, min(y0, y1) - INSERT_RISE)
+            command = commands.AddNodeCommand(self.graph, fix.insert, dict(fix.params), position)
+            ok = self.push(command)
+            ok = ok and self.push(commands.DisconnectCommand(self.graph, edge))
+            new_id = command.node_id
+            ok = ok and self.push(commands.ConnectCommand(self.graph, edge.src, new_id,
+                                                          self.graph.nodes[new_id].input_ports[0]))
+            return ok and self.push(commands.ConnectCommand(self.graph, new_id, fix.node, fix.port))
+        finally:
+            self.undo_stack.endMacro()
+
     def rename(self, old_id: str, new_id: str) -> bool:
         if old_id == new_id:
             return True
@@ -257,7 +301,7 @@ class Document(QObject):
             if isinstance(data, dict) and "graph" in data:
                 data = data["graph"]
             pasted = Graph.from_dict(data, "clipboard")
-        except (json.JSONDecodeError, GraphError) as e:
+        except (ValueError, RecursionError, GraphError) as e:  # ValueError: bad JSON, or a number of 4300+ digits
             self._refuse(f"Nothing to paste: the clipboard holds no NeuroCanvas graph ({e})")
             return []
         if not pasted.nodes:

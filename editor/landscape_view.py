@@ -4,11 +4,11 @@ A network of one or two parameters is drawn over those parameters themselves (le
 parabola, lesson 04's valley); a larger one over two directions through the current parameters,
 the principal directions of its path or filter-normalized random ones (selectable) — the engine's
 ``loss_landscape`` decides and computes, in ``landscape_worker`` off the GUI thread and out of its
-process, cancellable, with progress. The picture is computed when the view is on screen and training is not running
-(it updates when training pauses, not continuously).
+process, cancellable, with progress. The picture is computed when the view is on screen and training
+is not running: it updates when training pauses (not continuously), and follows the timeline.
 
-The path is the run's parameter snapshots as the session receives them (``current_parameters``
-after each report), kept here in a bounded list: the start, the steps between, the current point.
+The path is the current run's timeline (its frames' parameters) up to the epoch the timeline shows,
+and the centre the parameters shown there (``current_parameters``): the start, the steps, the point.
 """
 from __future__ import annotations
 
@@ -30,8 +30,7 @@ from .training import colors
 from .view_menu import add_view_action
 
 METHODS = (("auto", "Auto"), ("pca", "PCA of the path"), ("random", "Random directions"))
-MAX_PATH = 400  # snapshots kept (thinned by half, keeping the start and the latest, when full)
-PATH_BYTES = 16 * 2**20  # and at most this much memory for them (sent to the worker's process with each request)
+MAX_PATH = 400  # snapshots of the path sent to the worker's process, at most
 DEBOUNCE_MS = 200
 PATH_COLOUR, START_COLOUR, NOW_COLOUR = "#ffffff", "#ffffff", "#e8772e"  # stand out on viridis and on the page
 
@@ -45,7 +44,7 @@ class LandscapeView(QWidget):
     def __init__(self, document, session) -> None:
         super().__init__()
         self.document, self.session = document, session
-        self.path: list[dict[str, np.ndarray]] = []
+        self.path: list[dict[str, np.ndarray]] = []  # the path of the last computation
         self.result: LandscapeResult | None = None
         self.job: LandscapeJob | None = None
         self.generation = 0
@@ -53,7 +52,6 @@ class LandscapeView(QWidget):
         self._again = False  # computing when asked again: start anew when this one ends
         self._drawn_key = None  # what the picture shows: (detail version, model, method)
         self._extent = None  # the picture's axes' ranges when the plot was last fitted to them
-        self._seen_detail = None
         self._theme = style.theme()
         self._build()
         self.thread = QThread(self)
@@ -72,7 +70,6 @@ class LandscapeView(QWidget):
         session.state_changed.connect(self._schedule)
         session.cleared.connect(self._cleared)
         document.compiled.connect(self._schedule)
-        self._cleared()
 
     # ---- widgets -----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -183,28 +180,29 @@ class LandscapeView(QWidget):
 
     # ---- the path ------------------------------------------------------------------------------------
     def _cleared(self) -> None:
-        """A new trainer whose past differs (another project, a reset): a new path from its current point."""
-        self.path = []
-        self._seen_detail = None
+        """Another run (another project, a reset): draw anew."""
         self._drawn_key = None
-        self._progressed()
+        self._schedule()
 
     def _progressed(self) -> None:
-        s = self.session
-        parameters = s.current_parameters()
-        if parameters and s.detail_version != self._seen_detail:
-            self._seen_detail = s.detail_version
-            if not self.path or not _same(self.path[-1], parameters):
-                self.path.append(parameters)
-                self._bound_path()
-        if not s.running:
+        if not self.session.running:
             self._schedule()
 
-    def _bound_path(self) -> None:
-        size = sum(a.nbytes for a in self.path[-1].values()) or 1
-        limit = max(16, min(MAX_PATH, PATH_BYTES // size))
-        if len(self.path) > limit:
-            self.path = self.path[:-1:2] + [self.path[-1]]
+    def _path(self) -> list[dict[str, np.ndarray]]:
+        """The current run's path up to the moment shown: the parameters of its timeline's frames (to
+        the timeline's epoch when it shows an earlier one), then the parameters shown if they are not
+        the last frame's (after a Math step, say); at most MAX_PATH, evenly thinned, first and last kept."""
+        s = self.session
+        frames = s.run.timeline.frames if s.run is not None else []
+        if s.shown is not None:
+            frames = [f for f in frames if f.position <= s.shown]
+        path: list[dict[str, np.ndarray]] = []
+        for parameters in [f.parameters for f in frames] + [s.current_parameters()]:
+            if parameters and (not path or not _same(path[-1], parameters)):
+                path.append(parameters)
+        if len(path) > MAX_PATH:
+            path = [path[i] for i in np.unique(np.linspace(0, len(path) - 1, MAX_PATH).round().astype(int))]
+        return path
 
     # ---- computing -------------------------------------------------------------------------------------
     def shown(self) -> bool:
@@ -250,6 +248,7 @@ class LandscapeView(QWidget):
         model.load_parameters(s.current_parameters() or trainer.model.copy_parameters(), strict=False)
         x, targets = fixed_subsample(trainer.x_train, trainer.t_train, DEFAULT_SAMPLES)
         shapes = {k: v.shape for k, v in model.parameters.items()}
+        self.path = self._path()
         trajectory = [p for p in self.path if all(k in p and p[k].shape == shape for k, shape in shapes.items())]
         small = sum(p.size for p in model.parameters.values()) <= 2
         self.method.setEnabled(not small)

@@ -15,7 +15,7 @@ from engine.graph import Graph
 COLUMN_SPACING = 230.0
 ROW_SPACING = 130.0
 BAND_GAP = 90.0  # between the last row of a band and the first of the next: room for the wrapping wire
-NODE_SIZE = (180.0, 60.0)  # a typical card, for the fitted-size estimate
+NODE_SIZE = (180.0, 100.0)  # a typical card with its neuron pictures under it, for the fitted-size estimate
 MARGIN = 60.0  # what the view adds around the graph when fitting
 READABLE_SCALE = 0.6  # the node titles' text is still legible at this zoom
 
@@ -63,7 +63,7 @@ def columns_per_band(columns: int, tallest: int, view: tuple[float, float]) -> i
 
     scales = [scale(bands) for bands in range(1, columns + 1)]
     best = max(scales)
-    enough = min(READABLE_SCALE, 0.85 * best)
+    enough = min(READABLE_SCALE, 0.9 * best)
     bands = next(i for i, s in enumerate(scales, 1) if s >= enough)
     return math.ceil(columns / bands)
 

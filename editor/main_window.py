@@ -6,6 +6,7 @@ panels (training, plots) join through ``add_dock``.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
@@ -14,7 +15,7 @@ from PySide6.QtWidgets import (
     QApplication, QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox, QWidget,
 )
 
-from engine import PROJECTS
+from engine import examples
 from engine.errors import NeuroCanvasError, ProjectError
 from engine.nodes import CATEGORIES, palette_entries
 from engine.project import SUFFIX, load_project
@@ -40,6 +41,14 @@ PROJECT_FILTER = f"NeuroCanvas projects (*{SUFFIX})"
 MAX_RECENT = 8
 PASTE_STEP = 32.0
 STATUS_TIMEOUT_MS = 8000
+
+
+def _example_title(path: Path) -> str:
+    """An example's name as its file gives it (the file name when it cannot be read)."""
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8"))["name"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return path.stem
 
 
 class MainWindow(QMainWindow):
@@ -135,10 +144,16 @@ class MainWindow(QMainWindow):
         self.export_action = A("&Export Diagram…", self.export_diagram, "Ctrl+E", "Write the canvas as PNG or SVG")
         self.quit_action = A("&Quit", self.close, K.Quit)
 
+        # The stack's own actions keep their text and state; triggering them goes through the document,
+        # which tells an undo or redo from a new edit (the training session restores runs on undo).
         self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts(K.Undo)
+        self.undo_action.triggered.disconnect()
+        self.undo_action.triggered.connect(self.document.undo)
         self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts(K.Redo)
+        self.redo_action.triggered.disconnect()
+        self.redo_action.triggered.connect(self.document.redo)
         self.cut_action = A("Cu&t", self.cut, K.Cut)
         self.copy_action = A("&Copy", self.copy, K.Copy)
         self.paste_action = A("&Paste", self.paste, K.Paste)
@@ -164,8 +179,10 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.examples_menu = file_menu.addMenu("E&xamples")
-        for path in sorted(PROJECTS.glob(f"*{SUFFIX}")):
-            action = self.examples_menu.addAction(path.stem.replace("_", " ").title())
+        for number, path in enumerate(examples(), 1):  # the lessons in teaching order, by their titles
+            key = f"&{number}" if number < 10 else str(number)
+            action = self.examples_menu.addAction(f"{key}. {_example_title(path)}")
+            action.setStatusTip(f"Open the lesson {path.name} as a new, unsaved project")
             action.triggered.connect(lambda _=False, p=path: self.open_example(p))
         file_menu.addSeparator()
         file_menu.addActions([self.save_action, self.save_as_action, self.export_action])
@@ -214,6 +231,7 @@ class MainWindow(QMainWindow):
             lambda type_name, params: self._add_and_select(type_name, params, self.view.visible_centre())
         )
         self.problems.problem_activated.connect(self.reveal_node)
+        self.problems.fix_requested.connect(self.document.apply_fix)
 
     # ---- the document's state in the window ------------------------------------------------------
     def _graph_changed(self) -> None:
@@ -332,6 +350,8 @@ class MainWindow(QMainWindow):
                 )
             menu.addSeparator()
             menu.addActions([self.paste_action, self.select_all_action, self.arrange_action, self.fit_action])
+            menu.addSeparator()
+            menu.addAction(self.export_action)  # the canvas as a PNG or SVG figure
         menu.exec(screen_pos)
 
     # ---- files ------------------------------------------------------------------------------------
@@ -423,25 +443,30 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"Exported {path}", STATUS_TIMEOUT_MS)
 
-    def offer_recovery(self) -> None:
-        """At start: if the last session left unsaved changes, offer to bring them back."""
-        if not self.recovery.available():
-            return
+    def offer_recovery(self) -> bool:
+        """At start: if an editor ended without saving its changes, offer them back; True if taken."""
+        file = self.recovery.orphan()
+        if file is None:
+            return False
+        try:
+            project = self.recovery.load(file)
+        except ProjectError as e:
+            QMessageBox.critical(self, "Cannot Recover", f"The unsaved changes could not be recovered: {e}")
+            self.recovery.discard(file)
+            return False
+        where = f" (from {project.path})" if project.path else ""
         answer = QMessageBox.question(
             self, "Recover Unsaved Changes",
-            "NeuroCanvas did not close normally last time. Recover the unsaved changes?",
+            f"NeuroCanvas did not close normally last time. Recover the unsaved changes to "
+            f"“{project.name}”{where}?",
             QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes,
         )
-        if answer != QMessageBox.Yes:
-            self.recovery.clear()
-            return
-        try:
-            project = self.recovery.load()
-        except ProjectError as e:
-            QMessageBox.critical(self, "Cannot Recover", str(e))
-            return
-        self.document.replace(project)
-        self.document.undo_stack.resetClean()
+        if answer == QMessageBox.Yes:
+            self.document.replace(project)
+            self.document.undo_stack.resetClean()  # modified: closing asks to save
+            self.recovery.autosave()  # this editor's recovery file holds them from now on
+        self.recovery.discard(file)
+        return answer == QMessageBox.Yes
 
     # ---- settings -----------------------------------------------------------------------------------
     def recent_files(self) -> list[str]:

@@ -52,11 +52,12 @@ class Comparison:
 
 
 def page(e: Explanation, look: Look, *, update: bool = True, comparison: Comparison | None = None,
-         source_label: str = "") -> str:
+         source_label: str = "", moment: str = "") -> str:
     """The whole page for one explanation. ``update``: show the optimizer's step (while a run goes on
-    its state lives in the training process, so the view leaves it out); ``source_label``: where
-    the sample comes from, when not the dataset's rows."""
-    parts = [_header(e, look, source_label)]
+    its state lives in the training process, so the view leaves it out between frames);
+    ``source_label``: where the sample comes from, when not the dataset's rows; ``moment``: which
+    moment of the run the numbers are, when not the present."""
+    parts = [_header(e, look, source_label, moment)]
     if comparison is not None:
         parts.append(_comparison(comparison, look))
     if e.kind != "loss":
@@ -70,7 +71,8 @@ def page(e: Explanation, look: Look, *, update: bool = True, comparison: Compari
             parts.append(_update(e, look))
     else:
         parts.append(_heading("Update", look) + _note(
-            "shown when training pauses: while a run goes on, the optimizer's state lives in the training process", look))
+            "shown when training pauses (or at a frame of the timeline): while a run goes on, the optimizer's "
+            "state lives in the training process", look))
     return f'<body style="color:{look.text};">{"".join(parts)}</body>'
 
 
@@ -81,9 +83,11 @@ def message_page(text: str, look: Look, error: bool = False) -> str:
 
 # ---- pieces -------------------------------------------------------------------------------------------
 
-def _header(e: Explanation, look: Look, source_label: str) -> str:
+def _header(e: Explanation, look: Look, source_label: str, moment: str) -> str:
     kind = KINDS.get(e.kind, "")
     title = f"«{html.escape(e.node)}», unit {e.unit}" + (f" — {kind}" if kind else "")
+    if moment:
+        title += f' <span style="color:{look.warning};">· {html.escape(moment)}</span>'
     sample = html.escape(e.sample.description)
     if source_label:
         sample = f"{html.escape(source_label)} — {sample}"

@@ -86,6 +86,7 @@ class MathView(QWidget):
         self._moment: tuple | None = None  # the session's state the explainer holds
         self._dirty = True
         self._markup = ""
+        self.update_known = True  # the optimizer's state for the update is at hand
         self._theme = style.theme()
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._refresh_if_shown)
@@ -151,7 +152,8 @@ class MathView(QWidget):
         where.addWidget(self.timing)
         self.step_button = QPushButton("Ste&p")
         self.step_button.setToolTip("Take this update for real: one optimizer step on a batch of this one sample "
-                                    "(Edit ▸ Undo takes it back)")
+                                    "(Edit ▸ Undo takes it back). At the present only: not while training runs "
+                                    "or the timeline shows an earlier epoch")
         self.step_button.clicked.connect(self.step)
         where.addWidget(self.step_button)
         layout.addLayout(where)
@@ -290,11 +292,15 @@ class MathView(QWidget):
         if self.explainer is None:
             return False
         s = self.session
-        moment = (s.detail_version, id(s.trainer), bool(s.running), s.trained)
+        moment = (s.detail_version, id(s.trainer), bool(s.running), s.trained, s.shown)
         if moment != self._moment:
             self._moment = moment
             parameters = (s.current_parameters() if s.trained else None) or d.project.parameters
-            self.explainer.load(parameters, s.optimizer_state() if s.trained else None)
+            state = s.optimizer_state() if s.trained else None
+            self.explainer.load(parameters, state)
+            # During a run the optimizer's state comes with the timeline's frames only: between them
+            # the update cannot be shown as training takes it.
+            self.update_known = not (s.running and state is None)
         return True
 
     def _fill_pickers(self) -> None:
@@ -394,7 +400,10 @@ class MathView(QWidget):
             self._set_range(self.input, len(e.values[self.explainer.model.sources[node][0]]))
         if self.comparison is not None and not self._comparison_holds():
             self.comparison = None
-        self._show(page(e, look, update=not self.session.running, comparison=self.comparison, source_label=label))
+        shown = self.session.shown
+        moment = f"the run at epoch {shown:.4g}, as the timeline shows it" if shown is not None else ""
+        self._show(page(e, look, update=self.update_known, comparison=self.comparison, source_label=label,
+                        moment=moment))
         self.seconds = time.perf_counter() - start
         self.timing.setText(f"{self.seconds * 1000:.0f} ms")
 
@@ -404,8 +413,7 @@ class MathView(QWidget):
             scroll = self.browser.verticalScrollBar().value()
             self.browser.setHtml(markup)
             self.browser.verticalScrollBar().setValue(scroll)  # following training keeps the reader's place
-        self.step_button.setEnabled(self.explanation is not None and self.session.trainer is not None
-                                    and not self.session.running)
+        self.step_button.setEnabled(self.explanation is not None and self.session.can_step_by_hand)
         self.explained.emit()
 
     @staticmethod
@@ -419,7 +427,7 @@ class MathView(QWidget):
         """One optimizer step on a batch of the explained sample, as one undoable command; the page
         then shows before and after side by side. False when it cannot (no network, a run going on)."""
         e = self.explanation
-        if e is None or self.session.running or self.session.trainer is None:
+        if e is None or not self.session.can_step_by_hand:
             return False
         ex = self.explainer
         watched = [_parse_key(key) for key in e.new_values]

@@ -30,6 +30,7 @@ from engine.export import Network, Predictor
 from engine.trainer import parse_training
 
 from . import style
+from .images import sample_pixmap
 from .training import colors
 
 REFRESH_HZ = 4  # updates a second while training, at most
@@ -430,6 +431,10 @@ class PredictPanel(QWidget):
         pick.addWidget(self.sample_spin)
         pick.addWidget(self.sample_count)
         pick.addStretch(1)
+        self.sample_image = QLabel()  # the row as an image, when the input is one
+        self.sample_image.setToolTip("This row's features, drawn as the image the Input declares")
+        self.sample_image.hide()
+        pick.addWidget(self.sample_image)
         layout.addLayout(pick)
 
         self.fields_box = QWidget()
@@ -705,6 +710,7 @@ class PredictPanel(QWidget):
         if self.predictor is None:
             self.prediction.clear()
             self.forward.show_nodes([])
+            self.sample_image.hide()
             self._set_controls_enabled(False)
             return
         self._set_controls_enabled(True)
@@ -727,7 +733,15 @@ class PredictPanel(QWidget):
         if changed:
             self.row_changed.emit()
         self.refresh_count += 1
+        self._show_image(row)
         self._show(values, columns)
+
+    def _show_image(self, row: np.ndarray) -> None:
+        model = self.predictor.network.model
+        shape = model.shapes[model.input_ids[0]] if len(model.input_ids) == 1 else ()
+        if len(shape) == 3:
+            self.sample_image.setPixmap(sample_pixmap(row, shape, scale=max(1, 48 // max(shape[1:]))))
+        self.sample_image.setVisible(len(shape) == 3)
 
     def _set_controls_enabled(self, enabled: bool) -> None:
         self.fields_box.setEnabled(enabled)
@@ -777,9 +791,10 @@ class PredictPanel(QWidget):
             if node_id not in values:
                 continue
             node = network.node(node_id)
+            row = np.asarray(values[node_id][0], dtype=float).ravel()  # an image's values, channel by channel
             labels, note = None, ""
             if node.kind.role == "input":
-                labels = list(ds.feature_names) if len(ds.feature_names) == values[node_id].shape[1] else None
+                labels = list(ds.feature_names) if len(ds.feature_names) == len(row) else None
                 note = "standardized as in training" if network.standardized else ""
             if node_id == network.output_id:
                 note = "the output"
@@ -788,7 +803,7 @@ class PredictPanel(QWidget):
                 elif ds.task != "classification" and values[node_id].shape[1] == len(ds.target_names):
                     labels = list(ds.target_names)
             nodes.append({
-                "id": node_id, "type": self._type_text(node), "values": np.asarray(values[node_id][0], dtype=float),
+                "id": node_id, "type": self._type_text(node), "values": row,
                 "labels": labels, "note": note, "category": node.kind.category,
             })
         self.forward.show_nodes(nodes)

@@ -1,4 +1,5 @@
-"""The problems panel: the engine's validation, errors first; clicking one selects its node."""
+"""The problems panel: the engine's validation, errors first; clicking one selects its node, and a problem with
+an obvious fix has it on the line below, applied by one click (one undo step)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -7,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QStyle, QVBo
 from . import style
 
 NODE_ROLE = Qt.UserRole + 1
+FIX_ROLE = Qt.UserRole + 2
 NEXT_STEPS = (
     "Press Space to train and watch the loss fall and the boundary form; Ctrl+→ takes one batch at a time. "
     "Drag nodes from the palette to change the network; every edit can be undone."
@@ -15,6 +17,7 @@ NEXT_STEPS = (
 
 class ProblemsPanel(QWidget):
     problem_activated = Signal(str)  # the node id of the clicked problem
+    fix_requested = Signal(object)  # the engine's Fix of the clicked fix line
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -35,6 +38,7 @@ class ProblemsPanel(QWidget):
         self._icons = {
             "error": self.style().standardIcon(QStyle.SP_MessageBoxCritical),
             "warning": self.style().standardIcon(QStyle.SP_MessageBoxWarning),
+            "fix": self.style().standardIcon(QStyle.SP_DialogApplyButton),
         }
 
     def show_problems(self, problems: list, widths: dict | None = None) -> None:
@@ -46,6 +50,8 @@ class ProblemsPanel(QWidget):
             item.setData(NODE_ROLE, problem.node)
             item.setToolTip(problem.message)
             self.list.addItem(item)
+            if problem.fix is not None:
+                self.list.addItem(self._fix_item(problem.fix))
         errors = sum(p.severity == "error" for p in problems)
         warnings = len(problems) - errors
         t = style.theme()
@@ -60,7 +66,26 @@ class ProblemsPanel(QWidget):
             colour = t.error if errors else t.warning
             self.summary.setText(f"<span style='color:{colour.name()}'>{' · '.join(parts)}</span>")
 
+    def _fix_item(self, fix) -> QListWidgetItem:
+        item = QListWidgetItem(self._icons["fix"], f"Fix: {fix.label}")
+        item.setData(FIX_ROLE, fix)
+        item.setForeground(style.theme().selection)
+        font = item.font()
+        font.setUnderline(True)  # it acts like a link
+        item.setFont(font)
+        item.setToolTip(f"Click to {fix.label} (Edit → Undo takes it back)")
+        return item
+
+    def fix_items(self) -> list[QListWidgetItem]:
+        return [self.list.item(i) for i in range(self.list.count()) if self.list.item(i).data(FIX_ROLE) is not None]
+
     def _clicked(self, item: QListWidgetItem) -> None:
+        fix = item.data(FIX_ROLE)
+        if fix is not None:
+            item.setData(FIX_ROLE, None)  # one click, one fix: a click that also activates must not repeat it
+            item.setFlags(Qt.NoItemFlags)
+            self.fix_requested.emit(fix)
+            return
         node_id = item.data(NODE_ROLE)
         if node_id:
             self.problem_activated.emit(node_id)

@@ -18,6 +18,9 @@ from .canvas import GraphScene
 
 IMAGE_FILTERS = "PNG image (*.png);;SVG drawing (*.svg)"
 MARGIN = 32.0
+MAX_SIDE = 32_000  # pixels a side of a PNG (QPainter's raster coordinates stay exact below 2^15)
+MAX_PIXELS = 2**27  # of a PNG: 512 MB of image in memory
+MAX_SVG_SIDE = 2**24  # canvas units a side of an SVG
 
 
 def render_project(project, path: str | Path, scale: float = 2.0) -> QSize:
@@ -30,12 +33,22 @@ def render_project(project, path: str | Path, scale: float = 2.0) -> QSize:
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg"):
         raise ValueError(f"{path.name}: choose a .png or .svg file name")
+    if not (math.isfinite(scale) and scale > 0):
+        raise ValueError(f"the scale must be a number above 0, got {scale:g}")
     scene = GraphScene()
     scene.set_graph(project.graph)
     scene.show_analysis(Analysis.of(project.graph))
     for item in scene.items():
         item.setCacheMode(QGraphicsItem.NoCache)  # draw vectors, not cached pixmaps
     source = scene.itemsBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+    if not (math.isfinite(source.width()) and math.isfinite(source.height())):
+        raise ValueError(f"{path.name}: a node lies at infinity; move it back first")
+    png = suffix == ".png"
+    width, height = (source.width() * scale, source.height() * scale) if png else (source.width(), source.height())
+    if max(width, height) > (MAX_SIDE if png else MAX_SVG_SIDE) or (png and width * height > MAX_PIXELS):
+        raise ValueError(f"{path.name}: the drawing would be {width:,.0f} × {height:,.0f} "
+                         f"{'pixels' if png else 'units'}, more than one image holds; "
+                         f"{'lower the scale or ' if png else ''}bring the nodes closer together")
     if suffix == ".svg":
         size = QSize(math.ceil(source.width()), math.ceil(source.height()))
         generator = QSvgGenerator()

@@ -7,12 +7,13 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from .errors import NeuroCanvasError
+from .errors import NeuroCanvasError, ProjectError, TrainingError
 from .explain import command as explain_command
-from .project import Project, load_project, save_project
+from .project import SUFFIX, Project, load_project, save_project
 from .trainer import Outcome, Trainer
 from .nodes import format_shape
 from .validation import Analysis, has_errors, validate
@@ -60,6 +61,14 @@ def build_parser() -> Parser:
                         help="write a PyTorch module, its parameters, the data and a training script")
     export.add_argument("--force", action="store_true", help="overwrite the files in a non-empty --torch folder")
     explain_command.add_parser(commands)
+
+    bring = commands.add_parser("import", help="parameters trained elsewhere (the exported train.py's archive) into a project")
+    bring.add_argument("project", type=Path)
+    bring.add_argument("--parameters", type=Path, required=True, metavar="NPZ",
+                       help="trained_parameters.npz, as the exported train.py writes it (on a GPU, under torchrun...)")
+    into = bring.add_mutually_exclusive_group(required=True)
+    into.add_argument("--output", "-o", type=Path, help="write the project with these parameters here")
+    into.add_argument("--in-place", action="store_true", help="write it over PROJECT")
     return parser
 
 
@@ -67,15 +76,52 @@ def main(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except UsageError as e:
-        print(f"neurocanvas: {e}", file=sys.stderr)
-    except NeuroCanvasError as e:
-        print(f"neurocanvas: {e}", file=sys.stderr)
+    except (UsageError, NeuroCanvasError) as e:
+        report(e)
     except OSError as e:
-        print(f"neurocanvas: {e.filename or ''}: {e.strerror}", file=sys.stderr)
+        report(f"{e.filename}: {e.strerror}" if e.filename and e.strerror else e)
     except Exception as e:  # a bug of ours: still one line, never a traceback
-        print(f"neurocanvas: internal error ({type(e).__name__}: {e}); please report it", file=sys.stderr)
+        report(f"internal error ({type(e).__name__}: {_text(e)}); please report it")
     return EXIT_USAGE
+
+
+def report(problem: object) -> None:
+    """The error as one line on stderr (the README promises one line for exit code 2)."""
+    print(f"neurocanvas: {one_line(_text(problem))}", file=sys.stderr)
+
+
+def _text(problem: object) -> str:
+    try:
+        return str(problem)
+    except Exception:  # str() itself can fail, e.g. on an integer of thousands of digits
+        return type(problem).__name__
+
+
+def one_line(message: str) -> str:
+    """A heading over a list ("the graph has errors:\n a\n b") becomes the heading, the first item
+    and the count; a line break inside a message (a CSV cell's) is shown as \\n."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else message.strip()
+    if lines[0].endswith(":"):
+        more = len(lines) - 2
+        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        return f"{lines[0]} {lines[1]}{extra}"
+    return message.strip().replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+
+
+def check_output_file(path: Path) -> None:
+    """Refuse, before any work is done, a file the result could not be written to."""
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder; give a file name")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"{path}: the folder {folder} does not exist")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise UsageError(f"{path}: cannot write in {folder} ({e.strerror})") from None
 
 
 def _load(path: Path) -> tuple[Project, object]:
@@ -133,9 +179,15 @@ def cmd_train(args) -> int:
     if args.epochs is not None and args.epochs < 1:
         raise UsageError("--epochs must be at least 1")
     project, dataset = _load(args.project)
-    for problem in validate(project.graph, dataset):
-        if problem.severity == "warning":
-            print(problem, file=sys.stderr)
+    out = args.project if args.in_place else args.output
+    if out is not None:
+        check_output_file(out)
+    problems = validate(project.graph, dataset)
+    errors = [str(p).partition(": ")[2] for p in problems if p.severity == "error"]  # without "error: "
+    if errors:  # the first and the count; 'validate' lists them all
+        raise TrainingError(f"cannot train, the graph has errors: {errors[0]}", *errors[1:])
+    for problem in problems:
+        print(problem, file=sys.stderr)
     trainer = project.trainer(dataset)
     epochs = args.epochs if args.epochs is not None else max(trainer.settings["epochs"] - trainer.epoch, 0)
     if epochs == 0:
@@ -153,13 +205,32 @@ def cmd_train(args) -> int:
     seconds = time.perf_counter() - started
     _summary(trainer, outcome, seconds)
     project.absorb(trainer)
-    out = args.project if args.in_place else args.output
     if out is None:
         print("nothing was written: use --output FILE to save the trained project, or --in-place")
-    else:
-        save_project(project, out)
-        print(f"wrote {out}")
+    elif not _write_trained(project, out):
+        return EXIT_USAGE
     return EXIT_PROBLEM if outcome.reason == "diverged" else EXIT_OK
+
+
+def _write_trained(project: Project, out: Path) -> bool:
+    """Write the trained project to ``out``; if that fails (the folder went away, the disk is
+    full), keep it in the working folder or the temporary folder and say where."""
+    try:
+        save_project(project, out)
+    except (OSError, ProjectError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else _text(e)
+        name = f"{out.stem}-trained-{time.strftime('%Y%m%d-%H%M%S')}{SUFFIX}"
+        for folder in (Path.cwd(), Path(tempfile.gettempdir())):
+            try:
+                save_project(project, folder / name)
+            except (OSError, ProjectError):
+                continue
+            report(f"{out}: cannot be written ({reason}); the trained project is kept in {folder / name}")
+            return False
+        report(f"{out}: cannot be written ({reason}), nor in {Path.cwd()} or {tempfile.gettempdir()}")
+        return False
+    print(f"wrote {out}")
+    return True
 
 
 def _summary(trainer: Trainer, outcome: Outcome, seconds: float) -> None:
@@ -214,6 +285,8 @@ class Progress:
 def cmd_predict(args) -> int:
     from .export.predict import predict_csv
 
+    if args.output is not None:
+        check_output_file(args.output)
     count = predict_csv(load_project(args.project), args.input, args.output)
     if args.output is not None:
         print(f"wrote {count} predictions to {args.output}")
@@ -225,6 +298,8 @@ def cmd_export(args) -> int:
         raise UsageError("say what to write: --onnx FILE and/or --torch DIR")
     from .export import export_onnx, export_torch
 
+    if args.onnx is not None:
+        check_output_file(args.onnx)
     project = load_project(args.project)
     dataset = project.load_data()
     if args.onnx is not None:
@@ -237,5 +312,17 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_import(args) -> int:
+    from .export import import_parameters
+
+    out = args.project if args.in_place else args.output
+    check_output_file(out)
+    project = load_project(args.project)
+    project.parameters = import_parameters(project, args.parameters)
+    save_project(project, out)
+    print(f"wrote {out}: {len(project.parameters)} arrays from {args.parameters.name}")
+    return EXIT_OK
+
+
 COMMANDS = {"train": cmd_train, "validate": cmd_validate, "info": cmd_info, "predict": cmd_predict, "export": cmd_export,
-            "explain": explain_command.run}
+            "explain": explain_command.run, "import": cmd_import}

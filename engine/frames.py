@@ -60,12 +60,13 @@ class ViewRequest:
     plane_nodes: tuple[str, ...] = ()
 
 
-def weight_samples(parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Each "<id>.weight" as sorted float32 values: all of them, or WEIGHT_SAMPLES evenly spaced
-    quantiles of a larger one. A histogram of these is the weights' histogram at that moment."""
+def weight_samples(model, parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each array the views show as weights (``Parameter.weights``) as sorted float32 values: all of
+    them, or WEIGHT_SAMPLES evenly spaced quantiles of a larger one. A histogram of these is the
+    weights' histogram at that moment."""
     samples = {}
     for name, values in parameters.items():
-        if not name.endswith(".weight"):
+        if not model.roles[name].weights:
             continue
         flat = np.sort(values.ravel().astype(np.float32))
         if flat.size > WEIGHT_SAMPLES:
@@ -100,7 +101,7 @@ def take_frame(trainer: Trainer, snapshot: Snapshot | None = None, views: ViewRe
         snapshot.loss if snapshot is not None else math.nan, snapshot.samples if snapshot is not None else 0,
         parameters=state.parameters, activations=activations,
         gradient_norms=snapshot.gradient_norms if snapshot is not None else None,
-        state=state, weights=weight_samples(state.parameters),
+        state=state, weights=weight_samples(model, state.parameters),
     )
     if views is not None and views.plane is not None and views.plane_nodes:
         frame.planes = plane_values(trainer, views.plane, views.plane_nodes)

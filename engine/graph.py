@@ -16,6 +16,7 @@ from .nodes import NODE_TYPES, node_type
 from .params import fill_params
 
 ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+POSITION_LIMIT = 1e6  # canvas units either way; the editor's canvas spans ±20,000
 
 
 @dataclass
@@ -346,9 +347,9 @@ class Graph:
         if node_id in self.nodes:
             raise GraphError(f"{where}.id: '{node_id}' is used by another node")
         type_name = raw["type"]
-        if type_name not in NODE_TYPES:
+        if not isinstance(type_name, str) or type_name not in NODE_TYPES:
             raise GraphError(
-                f"{where}.type: node '{node_id}' has unknown type {type_name!r} "
+                f"{where}.type: node '{node_id}' has unknown type {type_name!r:.60} "
                 f"(known: {', '.join(NODE_TYPES)})"
             )
         position = raw.get("position", [0, 0])
@@ -356,8 +357,10 @@ class Graph:
             not isinstance(position, list)
             or len(position) != 2
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position)
+            or not all(abs(v) <= POSITION_LIMIT for v in position)  # False for NaN and infinity too
         ):
-            raise GraphError(f"{where}.position: must be [x, y] numbers, got {position!r}")
+            raise GraphError(f"{where}.position: must be [x, y] numbers within ±{POSITION_LIMIT:,.0f}, "
+                             f"got {position!r:.80}")
         try:
             params = fill_params(node_type(type_name).params, raw.get("params", {}), f"{where}.params")
         except ParamError as e:

@@ -10,7 +10,10 @@ import binascii
 import json
 import math
 import os
-import tempfile
+import re
+import secrets
+import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +32,13 @@ SUFFIX = ".ncproj"
 TOP_KEYS = ("format", "version", "name", "description", "goal", "graph", "dataset", "training", "state")
 DTYPES = ("float32", "float64")
 DEFAULT_DATASET = {"source": "generated", "name": "xor", "samples": 400, "noise": 0.1, "seed": 1}
+# What a project file may hold, so that whatever loads also saves and other JSON readers agree:
+MAX_FILE_BYTES = 256 * 2**20  # a trained digits project is about 100 kB
+MAX_DEPTH = 32  # levels of objects and lists; a project needs about 6
+MAX_INTEGER = 2**53  # beyond it, JSON readers that hold numbers as doubles round integers
+MAX_DIMENSIONS = 32  # of a saved parameter array
+# A save's temporary file (".NAME.xxxxxxxx.tmp") older than this was left by a save that was interrupted.
+STALE_TEMPORARY_SECONDS = 3600
 
 
 @dataclass
@@ -120,42 +130,86 @@ def to_json(value: object, indent: str = "") -> str:
     return "{\n" + ",\n".join(items) + "\n" + indent + "}"
 
 
+def project_text(project: Project) -> str:
+    """The file's text; ProjectError names the key of a value a project file cannot hold."""
+    data = project_to_dict(project)
+    check_json(data)
+    return to_json(data) + "\n"
+
+
 def save_project(project: Project, path: str | os.PathLike) -> None:
     """Write atomically: a temporary file in the same folder, then a rename over the target.
 
+    A file that is replaced keeps its permissions; a new one gets the usual ones (umask).
+    Temporary files that interrupted saves of this project left behind are removed.
     ``project.path`` is left as it is: an autosave elsewhere must not move the project.
     """
     path = Path(path)
-    text = to_json(project_to_dict(project)) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    data = project_text(project).encode("utf-8")
+    tmp, fd = _create_temporary(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    remove_stale_temporaries(path)
+
+
+def _create_temporary(path: Path) -> tuple[Path, int]:
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = None
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except FileExistsError:
+            continue
+        if mode is not None and hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
+        return tmp, fd
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove ``.NAME.xxxxxxxx.tmp`` files of ``path`` older than an hour (a save takes seconds,
+    so a younger one may be another save under way); returns what was removed."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
+    removed = []
+    try:
+        candidates = [p for p in path.parent.iterdir() if pattern.fullmatch(p.name)]
+    except OSError:
+        return removed
+    for candidate in candidates:
+        try:
+            info = candidate.lstat()
+            if stat.S_ISREG(info.st_mode) and time.time() - info.st_mtime > STALE_TEMPORARY_SECONDS:
+                candidate.unlink()
+                removed.append(candidate)
+        except OSError:
+            continue
+    return removed
 
 
 # ---- reading ------------------------------------------------------------------------------
 def load_project(path: str | os.PathLike) -> Project:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProjectError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ProjectError(f"{path}: is a folder, not a project file") from None
+        text = _read_file(path).decode("utf-8")
     except UnicodeDecodeError as e:
         raise ProjectError(f"{path}: not UTF-8 text (byte {e.start})") from None
-    except OSError as e:
-        raise ProjectError(f"{path}: cannot be read ({e.strerror})") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise ProjectError(f"{path}: not valid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+    except RecursionError:
+        raise ProjectError(f"{path}: nested too deeply (a project file has at most {MAX_DEPTH} levels)") from None
+    except ValueError:  # an integer of thousands of digits
+        raise ProjectError(f"{path}: holds a number too long to read") from None
     try:
         project = project_from_dict(data)
     except NeuroCanvasError as e:
@@ -164,8 +218,76 @@ def load_project(path: str | os.PathLike) -> Project:
     return project
 
 
+def _read_file(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES; a pipe or a device is refused unread."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ProjectError(f"{path}: is a folder, not a project file") from None
+    except OSError as e:
+        raise ProjectError(f"{path}: cannot be read ({e.strerror})") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ProjectError(f"{path}: is a folder, not a project file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ProjectError(f"{path}: not a regular file (a pipe or a device), not a project file")
+        try:
+            data = f.read(MAX_FILE_BYTES + 1)
+        except OSError as e:
+            raise ProjectError(f"{path}: cannot be read ({e.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ProjectError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB, too large for a project file")
+    return data
+
+
+def check_json(value: object, where: str = "") -> None:
+    """Refuse what a project file cannot hold, naming its key path: NaN or infinity, integers beyond
+    ±2^53, text that is not Unicode (a lone surrogate), nesting deeper than MAX_DEPTH, other types."""
+    pending = [(value, where, 0)]
+    while pending:
+        value, where, depth = pending.pop()
+        if isinstance(value, (dict, list)):
+            if depth == MAX_DEPTH:
+                raise ProjectError(f"{where or 'the file'}: nested more than {MAX_DEPTH} levels deep")
+            if isinstance(value, dict):
+                for key in value:
+                    if not isinstance(key, str):
+                        raise ProjectError(f"{where or 'the file'}: key {key!r} is not text")
+                    _check_text(key, f"{where}.{ascii(key)}" if where else ascii(key))
+                children = [(v, f"{where}.{k}" if where else k) for k, v in value.items()]
+            else:
+                children = [(v, f"{where}[{i}]") for i, v in enumerate(value)]
+            pending.extend((v, w, depth + 1) for v, w in reversed(children))
+        elif isinstance(value, str):
+            _check_text(value, where)
+        elif isinstance(value, bool) or value is None:
+            continue
+        elif isinstance(value, int):
+            if abs(value) > MAX_INTEGER:
+                digits = math.floor(value.bit_length() * math.log10(2)) + 1
+                shown = str(value) if digits <= 30 else f"an integer of about {digits} digits"
+                raise ProjectError(f"{where}: {shown} is out of range (a project file's integers lie within ±2^53)")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise ProjectError(f"{where}: {json.dumps(value)} is not a finite number")
+        else:
+            raise ProjectError(f"{where}: a {type(value).__name__} cannot be written to a project file")
+
+
+def _check_text(text: str, where: str) -> None:
+    if not text.isascii():
+        surrogate = re.search("[\ud800-\udfff]", text)
+        if surrogate:
+            raise ProjectError(f"{where}: holds a lone surrogate (U+{ord(surrogate.group()):04X}), "
+                               "which is not Unicode text")
+
+
 def project_from_dict(data: object) -> Project:
     """A Project from the file's JSON object; ProjectError names the key path."""
+    check_json(data)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ProjectError(f'format: not a NeuroCanvas project (expected "format": "{FORMAT}")')
     version = data.get("version")
@@ -256,7 +378,9 @@ def decode_array(value: object, where: str) -> np.ndarray:
         raise ProjectError(f"{where}.dtype: must be one of {', '.join(DTYPES)}, got {value['dtype']!r}")
     shape = value["shape"]
     if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
-        raise ProjectError(f"{where}.shape: must be a list of whole numbers, got {shape!r}")
+        raise ProjectError(f"{where}.shape: must be a list of whole numbers, got {_abridged(shape)}")
+    if len(shape) > MAX_DIMENSIONS:
+        raise ProjectError(f"{where}.shape: has {len(shape)} dimensions, at most {MAX_DIMENSIONS} are allowed")
     try:
         raw = base64.b64decode(value["data"], validate=True)
     except (binascii.Error, TypeError, ValueError):
@@ -269,3 +393,8 @@ def decode_array(value: object, where: str) -> np.ndarray:
     if not np.isfinite(array).all():
         raise ProjectError(f"{where}.data: holds values that are not finite")
     return array
+
+
+def _abridged(value: object, limit: int = 60) -> str:
+    text = repr(value) if not isinstance(value, (list, dict)) or len(value) <= 16 else f"{type(value).__name__} of {len(value)}"
+    return text if len(text) <= limit else text[:limit - 1] + "…"

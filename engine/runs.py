@@ -396,6 +396,12 @@ class Runs:
             return run
         return self._begin(trainer, setup, parent=run, reasons=["reset"])
 
+    def branch(self, trainer: Trainer, setup: Setup, source: Run) -> Run:
+        """A new run from ``source``'s parameters (those that fit, already in ``trainer``), for a graph,
+        data or settings that are no longer ``source``'s own."""
+        trainer.start_new_run()
+        return self._begin(trainer, setup, parent=self.current, reasons=[f"from {source.label}"])
+
     def rewind(self, run_id: int, position: float, graph, dataset) -> tuple[Trainer, Run]:
         """A new run, branched from run ``run_id`` at its frame at (or just before) ``position``:
         a trainer in exactly the state it had there. ``graph`` and ``dataset`` must be the run's."""

@@ -90,7 +90,7 @@ class Snapshot:
     gradient_norms: dict[str, float] | None = None
     # A frame of a run's timeline (engine.frames.take_frame) also carries:
     state: TrainerState | None = None  # everything a rewind to here needs
-    weights: dict[str, np.ndarray] | None = None  # "<id>.weight" -> its values sorted (at most WEIGHT_SAMPLES quantiles)
+    weights: dict[str, np.ndarray] | None = None  # each array shown as weights -> its values sorted (≤ WEIGHT_SAMPLES quantiles)
     planes: dict[str, np.ndarray] | None = None  # node id -> its output over the plane grid asked for, (n*n, width)
 
     @property
@@ -418,6 +418,16 @@ class Trainer:
 
     def last_metrics(self) -> dict[str, float]:
         return {k: v[-1] for k, v in self.history.items() if v}
+
+    def gradient_norms_now(self, rows: int = 1024) -> dict[str, float]:
+        """The norm of each parameter's gradient at the parameters as they are, over the first ``rows``
+        training samples in evaluation mode, on a copy of the model: nothing is stepped (a figure of a saved
+        project's gradients, which the project file does not keep over time)."""
+        model = self.model.clone()
+        model.forward(self.x_train[:rows])
+        model.loss({k: t[:rows] for k, t in self.t_train.items()})
+        model.backward()
+        return {name: float(np.linalg.norm(g)) for name, g in model.gradients.items()}
 
     # ---- divergence -------------------------------------------------------------------
     def _diverged(self, loss: float) -> Divergence:

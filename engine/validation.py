@@ -27,12 +27,16 @@ BYTES_PER_VALUE = 4  # float32; float64 doubles it
 
 @dataclass(frozen=True)
 class Fix:
-    """A one-click fix for a problem: set ``node``'s ``param`` to ``value``."""
+    """A one-click fix for a problem: set ``node``'s ``param`` to ``value``; or, with ``insert`` (a node type),
+    put a new node of that type with ``params`` (name, value pairs) on the wire into ``node``'s ``port``."""
 
     label: str
     node: str
-    param: str
-    value: object
+    param: str = ""
+    value: object = None
+    insert: str = ""
+    port: str = "in"
+    params: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -235,7 +239,9 @@ class _Analyzer:
                              fix=Fix(f"make '{source.id}' a {wanted}", source.id, "function", wanted), severity=WARNING)
                 else:
                     self.add(f"{label} expects probabilities: add a {wanted} Activation after '{source.id}'",
-                             node.id, severity=WARNING)
+                             node.id, severity=WARNING,
+                             fix=Fix(f"insert a {wanted} before {node.id}", node.id, insert="Activation",
+                                     params=(("function", wanted),)))
 
     def _last_layer(self, node_id: str):
         """The node that sets the width arriving at ``node_id`` (looking through element-wise nodes)."""

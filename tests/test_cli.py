@@ -1,5 +1,7 @@
 """The command line through a real subprocess: output, files written and exit codes."""
 import json
+import os
+import signal
 import subprocess
 import sys
 
@@ -110,3 +112,142 @@ def test_headless_commands_never_import_qt():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "QT []" in result.stdout
+
+
+# ---- never a traceback, never "internal error", never lost work ---------------------------------------
+def one_line_error(result, *fragments):
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("neurocanvas: "), result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    return lines[0]
+
+
+def write_project(tmp_path, name, change, text=None):
+    data = json.loads(XOR.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / name
+    path.write_text(text or json.dumps(data, allow_nan=True), encoding="utf-8", errors="surrogatepass")
+    return path
+
+
+@pytest.mark.parametrize("change,fragment", [
+    (lambda d: d["graph"]["nodes"][0].update(type={"a": 1}), "unknown type {'a': 1}"),
+    (lambda d: d["graph"]["nodes"][0].update(position=[10**400, 0]), "position[0]: an integer of about 401 digits"),
+    (lambda d: d["training"].update(validation_split=10**400), "training.validation_split"),
+    (lambda d: d.update(dataset={"source": "inline", "x": [[0, 0], [1, 1]], "y": [0, 2**63]}), "dataset.y[1]"),
+    (lambda d: d.update(state={"parameters": {"h.weight": {"dtype": "float32", "shape": [2**63, 0], "data": ""}}}),
+     "shape[0]: 9223372036854775808 is out of range"),
+    (lambda d: d.update(state={"parameters": {"h.weight": {"dtype": "float32", "shape": [2] * 100_000, "data": ""}}}),
+     "has 100000 dimensions"),
+])
+def test_files_that_once_raised_are_one_line(tmp_path, change, fragment):
+    one_line_error(run("info", write_project(tmp_path, "odd.ncproj", change)), fragment)
+
+
+def test_json_nested_1000_deep_is_one_line(tmp_path):
+    path = tmp_path / "deep.ncproj"
+    path.write_text('{"format": "neurocanvas-project", "version": 1, "graph": ' + "[" * 1000 + "]" * 1000 + "}")
+    one_line_error(run("validate", path), "nested too deeply")
+
+
+@pytest.mark.parametrize("change,fragment", [
+    (lambda d: d["graph"]["nodes"][1].update(position=[float("inf"), 0]), "Infinity is not a finite number"),
+    (lambda d: d.update(name="\ud800"), "name: holds a lone surrogate"),
+])
+def test_train_refuses_what_it_could_not_save_before_training(tmp_path, change, fragment):
+    result = run("train", write_project(tmp_path, "odd.ncproj", change), "-q", "-o", tmp_path / "out.ncproj")
+    one_line_error(result, fragment)
+    assert "trained" not in result.stdout and not (tmp_path / "out.ncproj").exists()
+
+
+def test_an_unknown_command_lists_the_commands_and_starts_no_editor():
+    line = one_line_error(run("explian", "x.ncproj"), "unknown command 'explian'")
+    assert "train, validate, info, predict, export, render" in line
+    one_line_error(run("tran", XOR), "did you mean 'train'?")
+    one_line_error(run(XOR, XOR), "one project at a time")
+
+
+def test_without_a_display_the_editor_says_so_instead_of_aborting_in_qt():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), str(XOR)], capture_output=True, text=True,
+                            timeout=120, env={**env, "HOME": "/nonexistent"}) if sys.platform.startswith("linux") else None
+    if result is None:
+        pytest.skip("X11 only")
+    one_line_error(result, "no display", "DISPLAY is not set")
+
+
+def test_the_missing_xcb_cursor_library_is_named_with_the_package_to_install():
+    from editor.app import display_problem
+
+    x11 = {"DISPLAY": ":0"}
+    assert display_problem(x11, "linux", lambda name: None).startswith("the editor needs the system library libxcb-cursor0")
+    assert display_problem(x11, "linux", lambda name: f"lib{name}.so.0") is None
+    assert display_problem({**x11, "QT_QPA_PLATFORM": "offscreen"}, "linux", lambda name: None) is None
+    assert display_problem({}, "darwin", lambda name: None) is None
+
+
+def test_export_onnx_to_a_folder_is_refused_in_one_line(tmp_path):
+    one_line_error(run("export", XOR, "--onnx", "/"), "/: is a folder; give a file name")
+
+
+def test_train_refuses_an_output_it_could_not_write_before_training(tmp_path):
+    result = run("train", XOR, "-q", "--output", tmp_path / "missing" / "out.ncproj")
+    one_line_error(result, "the folder", "does not exist")
+    assert "trained" not in result.stdout
+    one_line_error(run("train", XOR, "-q", "--output", tmp_path), "is a folder")
+
+
+def test_train_keeps_the_result_when_the_output_cannot_be_written_after_training(tmp_path):
+    folder, work = tmp_path / "results", tmp_path / "work"
+    folder.mkdir(), work.mkdir()
+    process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", str(XOR), "--epochs", "1000000",
+                                "--output", str(folder / "out.ncproj")],
+                               cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stderr.read(1)  # the progress bar: training has begun
+    folder.rmdir()  # the output's folder goes away while it trains
+    process.send_signal(signal.SIGINT)  # Ctrl+C: stop after this batch and write
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2 and "Traceback" not in stderr
+    assert "out.ncproj: cannot be written" in stderr.splitlines()[-1]
+    kept = list(work.glob("out-trained-*.ncproj"))
+    assert len(kept) == 1 and str(kept[0]) in stderr
+    assert load_project(kept[0]).epoch > 0
+
+
+def test_train_in_place_keeps_the_files_permissions(tmp_path):
+    path = tmp_path / "mine.ncproj"
+    path.write_bytes(XOR.read_bytes())
+    os.chmod(path, 0o644)
+    assert run("train", path, "--epochs", "2", "-q", "--in-place").returncode == 0
+    assert os.stat(path).st_mode & 0o777 == 0o644 and load_project(path).epoch == 2
+
+
+def test_train_on_a_graph_with_errors_is_one_line_with_the_count(tmp_path):
+    path = write_project(tmp_path, "cut.ncproj", lambda d: d["graph"].update(edges=d["graph"]["edges"][1:3]))
+    one_line_error(run("train", path, "-q"), "cannot train, the graph has errors: h:in: its input is not wired",
+                   "(and 4 more problems)")
+
+
+@pytest.mark.parametrize("scale,fragment", [
+    ("inf", "--scale must be a number above 0, got inf"),
+    ("nan", "--scale must be a number above 0"),
+    ("0", "--scale must be a number above 0"),
+    ("1e6", "more than one image holds"),
+])
+def test_render_scales_that_cannot_be_drawn_are_one_line(tmp_path, scale, fragment):
+    one_line_error(run("render", XOR, "--output", tmp_path / "x.png", "--scale", scale), fragment)
+
+
+def test_predict_on_a_one_class_dataset_is_one_line(tmp_path):
+    (tmp_path / "one.csv").write_text("a,b,target\n1,2,x\n3,4,x\n5,6,x\n", encoding="utf-8")
+
+    def one_class(data):
+        data["dataset"] = {"source": "csv", "path": "one.csv", "target": "target"}
+        data["training"].update(validation_split=0, epochs=5)
+
+    path = write_project(tmp_path, "one.ncproj", one_class)
+    assert run("train", path, "-q", "--in-place").returncode == 0
+    one_line_error(run("predict", path, "--input", tmp_path / "one.csv"), "the dataset has only one class (x)")

@@ -339,9 +339,14 @@ def test_autosave_is_offered_back_at_the_next_start(window, qtbot, tmp_path, ans
     assert window.recovery.autosave()
     answers["reply"] = QMessageBox.Yes
     second = make_window(qtbot, tmp_path, answers)
-    second.offer_recovery()
+    assert not second.offer_recovery()  # the first editor still runs: its work is its own
+    window.recovery.lock.unlock()  # as when its process ends without saving
+    assert second.offer_recovery()
+    assert "“XOR”" in answers["question"][-1] and str(xor_copy) in answers["question"][-1]
     assert second.document.graph.nodes["h"].params["units"] == 9
     assert second.document.path == xor_copy and second.isWindowModified()
+    # the second editor's own recovery file now holds the work; the first one's is gone
+    assert [p.name for p in (tmp_path / "recovery").glob("*.ncproj")] == [second.recovery.file.name]
 
 
 # ---- render ---------------------------------------------------------------------------------------------

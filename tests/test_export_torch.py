@@ -64,10 +64,11 @@ def one_epoch_difference(project, folder: Path, epochs: int = 1, shuffle: bool =
     start = engine.model.copy_parameters()
     assert engine.run(epochs).reason == "completed"
     got = from_torch_state(compile_project(project, require_trained=False), state)
-    assert set(got) == set(engine.model.parameters)
-    moved = max(float(np.abs(engine.model.parameters[k] - start[k]).max()) for k in start)
+    arrays = engine.model.arrays  # parameters and buffers (running statistics)
+    assert set(got) == set(arrays)
+    moved = max(float(np.abs(arrays[k] - start[k]).max()) for k in start)
     assert moved > 1e-4  # the comparison means something: training changed the parameters
-    return max(float(np.abs(got[k] - engine.model.parameters[k]).max()) for k in got)
+    return max(float(np.abs(got[k] - arrays[k]).max()) for k in got)
 
 
 # ---- the module ------------------------------------------------------------------------------------

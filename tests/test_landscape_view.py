@@ -155,3 +155,17 @@ def test_it_follows_the_theme(qtbot, window, tmp_path):
     window.set_dark(True)
     qtbot.waitUntil(lambda: view.graphics.backgroundBrush().color().name() != light, timeout=3_000)
     window.set_dark(False)
+
+
+def test_it_follows_the_timelines_epoch(qtbot, window, tmp_path):
+    open_copy(window, tmp_path, "04-momentum.ncproj")
+    step_epochs(qtbot, window, 10)
+    view = landscape(qtbot, window)
+    session = window.training.session
+    before = view.result
+    session.show_position(4)
+    qtbot.waitUntil(lambda: view.result is not before and not view.computing, timeout=20_000)
+    land = view.result.landscape
+    frame = session.detail
+    assert frame.position == 4 and land.center == (frame.parameters["line.weight"][0, 0], frame.parameters["line.bias"][0])
+    assert len(land.trajectory) == 5 and tuple(land.trajectory[-1]) == land.center  # the path up to epoch 4

@@ -239,3 +239,24 @@ def test_the_view_menu_brings_each_dock_to_the_front(qtbot, window):
         action.trigger()
         qtbot.waitUntil(lambda: not window.docks[dock].widget().visibleRegion().isEmpty(), timeout=3_000)
     assert window.landscape.method.hasFocus() or window.landscape.isAncestorOf(window.focusWidget())
+
+
+def test_the_timelines_epoch_is_explained_and_step_waits_for_the_present(qtbot, window, tmp_path):
+    open_copy(window, tmp_path, PROJECTS / "04-momentum.ncproj")
+    view = math_view(qtbot, window)
+    session = window.training.session
+    for _ in range(6):
+        session.step_epoch()
+        qtbot.waitUntil(lambda: session.running is None, timeout=20_000)
+    frame = next(f for f in session.run.timeline.frames if f.position == 3)
+    session.show_position(3)
+    qtbot.waitUntil(lambda: "the run at epoch 3" in page_text(view), timeout=3_000)
+    e = view.explanation
+    w, b = frame.parameters["line.weight"][0, 0], frame.parameters["line.bias"][0]
+    x = e.sample.features[0]
+    assert e.values["line"][0] == pytest.approx(w * x + b, rel=1e-12)  # the frame's parameters
+    assert "step 4 of the run" in e.optimizer  # and its optimizer's state: three steps taken by then
+    assert not view.step_button.isEnabled() and not view.step()
+    session.show_position(None)
+    qtbot.waitUntil(lambda: view.step_button.isEnabled() and "the run at epoch" not in page_text(view), timeout=3_000)
+    assert "step 7 of the run" in view.explanation.optimizer

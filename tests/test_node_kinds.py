@@ -141,7 +141,7 @@ def test_pytorch_export_agrees(kind, tmp_path):
     finally:
         sys.modules.pop("model", None)
     data = train_py.load_data(tmp_path / "data.npz", torch.float64, torch.device("cpu"))
-    net = model_py.load_parameters(model_py.Net()).to(dtype=torch.float64)
+    net = model_py.load_parameters(model_py.Net().to(dtype=torch.float64))
     torch.manual_seed(0)
     train_py.train(net, data, epochs=1, shuffle=False, quiet=True)
     engine = Trainer(project.graph, project.load_data(), {**project.training, "dtype": "float64", "shuffle": False},

@@ -153,3 +153,123 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
         "many.ncproj: training.batch_size: must be a positive integer, got 0",
     ]
     assert str(error.value).endswith("(and 3 more problems)")
+
+
+# ---- whatever loads also saves; everything else is refused at load, in one line naming the key --------
+def _deep(levels: int) -> list:
+    value: list = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+def _nodes(data, index, **changes):
+    data["graph"]["nodes"][index].update(changes)
+    return data
+
+
+@pytest.mark.parametrize("mutate,message", [
+    (lambda d: _nodes(d, 0, position=[float("inf"), 0]), "graph.nodes[0].position[0]: Infinity is not a finite number"),
+    (lambda d: _nodes(d, 0, position=[0, float("nan")]), "graph.nodes[0].position[1]: NaN is not a finite number"),
+    (lambda d: {**d, "training": {"optimizer": {"name": "sgd", "learning_rate": float("nan")}}},
+     "training.optimizer.learning_rate: NaN is not a finite number"),
+    (lambda d: _nodes(d, 0, position=[10**400, 0]), "graph.nodes[0].position[0]: an integer of about 401 digits is out of range"),
+    (lambda d: _nodes(d, 0, position=[2e6, 0]), "graph.nodes[0].position: must be [x, y] numbers within ±1,000,000"),
+    (lambda d: {**d, "training": {"validation_split": 10**400}}, "training.validation_split: an integer of about 401 digits"),
+    (lambda d: _nodes(d, 5, params={"function": "mse", "weight": 10**400}), "graph.nodes[5].params.weight: an integer"),
+    (lambda d: {**d, "dataset": {"source": "inline", "x": [[0], [1]], "y": [0, 2**63]}},
+     "dataset.y[1]: 9223372036854775808 is out of range (a project file's integers lie within ±2^53)"),
+    (lambda d: {**d, "name": "\ud800"}, "name: holds a lone surrogate (U+D800)"),
+    (lambda d: {**d, "state": {"history": {"lo\udc00ss": [1.0]}}}, "state.history.'lo\\udc00ss': holds a lone surrogate"),
+    (lambda d: {**d, "dataset": {"source": "inline", "x": _deep(500), "y": [0]}}, "nested more than 32 levels deep"),
+    (lambda d: _nodes(d, 0, type={"name": "Input"}), "graph.nodes[0].type: node 'x' has unknown type {'name': 'Input'}"),
+    (lambda d: {**d, "state": {"parameters": {"h.weight": {"dtype": "float32", "shape": [2**63, 0], "data": ""}}}},
+     "state.parameters.h.weight.shape[0]: 9223372036854775808 is out of range"),
+    (lambda d: {**d, "state": {"parameters": {"h.weight": {"dtype": "float32", "shape": [2] * 100_000, "data": ""}}}},
+     "state.parameters.h.weight.shape: has 100000 dimensions, at most 32 are allowed"),
+])
+def test_what_cannot_be_saved_is_refused_at_load_naming_the_key(tmp_path, mutate, message):
+    path = tmp_path / "odd.ncproj"
+    path.write_text(json.dumps(mutate(minimal()), allow_nan=True), encoding="utf-8", errors="surrogatepass")
+    with pytest.raises(ProjectError) as error:
+        load_project(path)
+    assert str(error.value).startswith("odd.ncproj: ") and message in str(error.value)
+    assert "\n" not in str(error.value) and len(str(error.value)) < 300
+
+
+@pytest.mark.parametrize("text,message", [
+    ('{"format": "neurocanvas-project", "version": 1, "graph": ' + "[" * 1000 + "]" * 1000 + "}",
+     "nested too deeply"),
+    ('{"format": "neurocanvas-project", "version": 1, "epoch": ' + "9" * 5000 + "}", "holds a number too long to read"),
+])
+def test_json_the_parser_cannot_take_is_one_line(tmp_path, text, message):
+    path = tmp_path / "odd.ncproj"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProjectError, match=message):
+        load_project(path)
+
+
+def test_a_pipe_or_a_device_is_refused_without_reading(tmp_path):
+    fifo = tmp_path / "fifo.ncproj"
+    os.mkfifo(fifo)  # opening it for reading would wait for a writer for ever
+    with pytest.raises(ProjectError, match="fifo.ncproj: not a regular file"):
+        load_project(fifo)
+    with pytest.raises(ProjectError, match="/dev/zero: not a regular file"):
+        load_project("/dev/zero")
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path):
+    path = tmp_path / "huge.ncproj"
+    with open(path, "wb") as f:
+        f.truncate(257 * 2**20)  # sparse: no disk is used
+    with pytest.raises(ProjectError, match="larger than 256 MB"):
+        load_project(path)
+
+
+@pytest.mark.parametrize("spoil,message", [
+    (lambda p: setattr(p, "history", {"loss": [0.5, float("nan")]}), r"state.history.loss\[1\]: NaN is not a finite"),
+    (lambda p: setattr(p, "name", "x\udfff"), "name: holds a lone surrogate"),
+    (lambda p: p.dataset.update(noise=np.float32(0.5)), "dataset.noise: a float32 cannot be written"),
+])
+def test_a_save_that_cannot_be_written_names_the_key_and_leaves_the_file(tmp_path, spoil, message):
+    target = tmp_path / "p.ncproj"
+    project = load_project(PROJECTS / "xor.ncproj")
+    save_project(project, target)
+    before = target.read_bytes()
+    spoil(project)
+    with pytest.raises(ProjectError, match=message):
+        save_project(project, target)
+    assert target.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["p.ncproj"]
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o600])
+def test_saving_over_a_file_keeps_its_permissions(tmp_path, mode):
+    target = tmp_path / "p.ncproj"
+    project = load_project(PROJECTS / "xor.ncproj")
+    save_project(project, target)
+    os.chmod(target, mode)
+    save_project(project, target)
+    assert os.stat(target).st_mode & 0o777 == mode
+
+
+def test_a_new_file_gets_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        save_project(load_project(PROJECTS / "xor.ncproj"), tmp_path / "new.ncproj")
+    finally:
+        os.umask(umask)
+    assert os.stat(tmp_path / "new.ncproj").st_mode & 0o777 == 0o644
+
+
+def test_saving_removes_only_this_projects_stale_temporary_files(tmp_path):
+    stale = tmp_path / ".p.ncproj.k3x9_a0b.tmp"  # what an interrupted save left two hours ago
+    fresh = tmp_path / ".p.ncproj.0a1b2c3d.tmp"  # a save under way in another process
+    other = tmp_path / ".q.ncproj.k3x9_a0b.tmp"  # another project's
+    unrelated = tmp_path / ".p.ncproj.notes.tmp"
+    for path in (stale, fresh, other, unrelated):
+        path.write_text("{")
+    for path in (stale, other, unrelated):
+        os.utime(path, (os.stat(path).st_atime, os.stat(path).st_mtime - 7200))
+    save_project(load_project(PROJECTS / "xor.ncproj"), tmp_path / "p.ncproj")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["p.ncproj", fresh.name, other.name, unrelated.name])

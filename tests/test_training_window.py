@@ -148,7 +148,8 @@ def test_the_plots_hold_data_after_training(qtbot, window):
     assert set(views["Gradients"].curves) == {"h", "out"}
     output = views["Output"]
     assert output.mode == "plane" and output.image.image.shape[:2] == (72, 72)
-    assert views["Neurons"].image.image.shape == (72, 72)
+    neurons = views["Neurons"]
+    assert len(neurons.items) == 4 and all(item.image.shape == (72, 72) for item in neurons.items)
 
 
 def test_a_huge_learning_rate_ends_in_the_divergence_message(qtbot, window):
@@ -276,6 +277,8 @@ def test_a_new_dataset_rebuilds_the_trainer_on_it(qtbot, window):
 def test_the_first_start_gives_the_plots_a_real_share_of_the_window(qtbot, tmp_path):
     window = open_window(qtbot, tmp_path)
     loss, output = window.docks["loss"], window.docks["output"]
+    # resizeDocks takes effect at the main window's next layout pass, after the first paint
+    qtbot.waitUntil(lambda: output.width() >= 0.25 * window.width(), timeout=2_000)
     assert loss.height() >= 0.3 * window.height()
     assert output.height() == loss.height()
     assert output.width() >= 0.25 * window.width()

@@ -13,7 +13,7 @@ from engine.graph import Edge
 from engine.nodes import format_shape
 
 from .. import style
-from .node_item import NodeItem
+from .node_item import COMPACT_BELOW, NodeItem
 
 
 BACK_TURN = 40.0  # how far a wire that runs back to the left swings out before it turns
@@ -81,7 +81,8 @@ class WireItem(QGraphicsItem):
         painter.setPen(self.pen(selected))
         painter.setBrush(Qt.NoBrush)
         painter.drawPath(self._path)
-        if self.label:
+        # Zoomed out, the shape labels would be specks among the compact cards: the tooltip keeps them.
+        if self.label and option.levelOfDetailFromTransform(painter.worldTransform()) >= COMPACT_BELOW:
             self._draw_label(painter, selected)
 
     def _draw_label(self, painter: QPainter, selected: bool) -> None:

@@ -17,6 +17,7 @@ from engine.nodes import format_shape
 
 from .. import style
 from ..glyphs import draw_activation
+from .unit_strip import UnitPictures, UnitStrip
 
 WIDTH = 156.0  # the narrowest node; long titles ("Categorical cross-entropy") widen it up to MAX_WIDTH
 MAX_WIDTH = 210.0
@@ -25,6 +26,8 @@ HEADER = 28.0
 PORT_SPACING = 24.0
 MIN_BODY = 48.0
 RADIUS = 9.0
+READABLE_PT = 9.0  # node titles never look smaller than this on screen
+COMPACT_BELOW = 0.75  # zoomed out further, a card shows only its title and id, in letters that stay readable
 
 
 @cache
@@ -99,6 +102,7 @@ class NodeItem(QGraphicsItem):
         self.problems: list = []
         self._height = HEADER + MIN_BODY
         self._card_width = WIDTH
+        self.unit_strip: UnitStrip | None = None  # neuron pictures under the card, while training shows them
         self.setFlags(
             QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable | QGraphicsItem.ItemSendsGeometryChanges
         )
@@ -120,7 +124,8 @@ class NodeItem(QGraphicsItem):
             self.ports = {key: PortItem(self, *key) for key in wanted}
         self.prepareGeometryChange()
         title_width = QFontMetricsF(_fonts()[0]).horizontalAdvance(self.node.kind.label(self.node.params))
-        self._card_width = min(MAX_WIDTH, max(WIDTH, title_width + 40))
+        # A title too long for the narrow card gets the wide one: zoomed out, it still wraps onto two lines.
+        self._card_width = WIDTH if title_width + 40 <= WIDTH else MAX_WIDTH
         body = max(MIN_BODY, PORT_SPACING * len(inputs) + 8)
         self._height = HEADER + body
         middle = HEADER + body / 2
@@ -128,6 +133,8 @@ class NodeItem(QGraphicsItem):
             self.ports[(name, False)].setPos(0, middle + PORT_SPACING * (i - (len(inputs) - 1) / 2))
         for name in outputs:
             self.ports[(name, True)].setPos(self._card_width, middle)
+        if self.unit_strip is not None:
+            self.unit_strip.relayout()
         self.refresh()
 
     def refresh(self) -> None:
@@ -141,6 +148,18 @@ class NodeItem(QGraphicsItem):
             self.output_shape, self.parameter_count, self.problems = output_shape, parameter_count, problems
             self.setToolTip(self._tooltip())
             self.update()
+
+    def set_unit_pictures(self, pictures: UnitPictures | None) -> None:
+        """Show ``pictures`` of the node's units under the card (None: none)."""
+        if pictures is None and self.unit_strip is None:
+            return
+        if self.unit_strip is None:
+            self.unit_strip = UnitStrip(self)
+        self.unit_strip.set_pictures(pictures)
+        self.unit_strip.setVisible(pictures is not None)
+
+    def card_rect(self) -> QRectF:
+        return QRectF(0, 0, self._card_width, self._height)
 
     def port(self, name: str, is_output: bool) -> PortItem | None:
         return self.ports.get((name, is_output))
@@ -164,9 +183,67 @@ class NodeItem(QGraphicsItem):
         path.addRoundedRect(QRectF(0, 0, self._card_width, self._height), RADIUS, RADIUS)
         return path
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+    # ---- text that stays readable when zoomed out --------------------------------------------
+    def title_font(self, scale: float) -> QFont:
+        """The header's font at zoom ``scale``: READABLE_PT on screen, as far as the title still fits the header."""
+        font = QFont(_fonts()[0])
+        base = font.pointSizeF()
+        width = QFontMetricsF(font).horizontalAdvance(self.node.kind.label(self.node.params))
+        fits = 0.96 * base * (self._card_width - 34) / width if width else base  # a little room: no "…" by rounding
+        font.setPointSizeF(max(base, min(READABLE_PT / max(scale, 1e-3), fits)))
+        return font
+
+    def compact_layout(self, scale: float) -> list[tuple[QFont, str, QRectF, int]]:
+        """What a card shows zoomed out (below COMPACT_BELOW): its title, wrapped onto two lines if it must,
+        and its id under it when there is room, each at READABLE_PT on screen: (font, text, rect, flags)."""
+        size = READABLE_PT / max(scale, 1e-3)
+        title = QFont(_fonts()[0])
+        title.setPointSizeF(size)
+        plain = QFont(_fonts()[1])
+        plain.setPointSizeF(size)
+        area = self.card_rect().adjusted(8, 4, -8, -4)
+        flags = Qt.AlignHCenter | Qt.TextWordWrap
+        label = self.node.kind.label(self.node.params)
+        title_box = QFontMetricsF(title).boundingRect(QRectF(0, 0, area.width(), 1e4), flags, label)
+        id_metrics = QFontMetricsF(plain)
+        node_id = id_metrics.elidedText(self.node.id, Qt.ElideMiddle, area.width())
+        total = title_box.height() + id_metrics.height()
+        parts = [(title, label, title_box.height(), flags)]
+        if total <= area.height():
+            parts.append((plain, node_id, id_metrics.height(), Qt.AlignHCenter))
+        top = area.center().y() - sum(p[2] for p in parts) / 2
+        out = []
+        for font, text, height, f in parts:
+            out.append((font, text, QRectF(area.left(), top, area.width(), height), int(f)))
+            top += height
+        return out
+
+    def _paint_compact(self, painter: QPainter, scale: float, selected: bool) -> None:
         t = style.theme()
-        title_font, body_font, small_font = _fonts()
+        rect = self.card_rect()
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(style.category_colour(self.node.kind.category))
+        painter.drawRoundedRect(rect, RADIUS, RADIUS)
+        painter.setPen(QColor("#ffffff"))
+        for font, text, box, flags in self.compact_layout(scale):
+            painter.setFont(font)
+            painter.drawText(box, flags | Qt.AlignVCenter, text)
+        severity = "error" if any(p.severity == "error" for p in self.problems) else ("warning" if self.problems else "")
+        if selected or severity:
+            colour = t.selection if selected else (t.error if severity == "error" else t.warning)
+            pen = QPen(colour, 3.0 / max(scale, 1e-3))
+            painter.setPen(pen)
+            painter.setBrush(Qt.NoBrush)
+            painter.drawRoundedRect(rect, RADIUS, RADIUS)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        scale = option.levelOfDetailFromTransform(painter.worldTransform())
+        if scale < COMPACT_BELOW:
+            self._paint_compact(painter, scale, bool(option.state & QStyle.State_Selected))
+            return
+        t = style.theme()
+        _, body_font, small_font = _fonts()
+        title_font = self.title_font(scale)
         rect = QRectF(0, 0, self._card_width, self._height)
         accent = style.category_colour(self.node.kind.category)
 

@@ -19,6 +19,7 @@ class GraphScene(QGraphicsScene):
     nodes_moved = Signal(dict)  # node id -> (old position, new position)
     wire_hint = Signal(str)  # why the wire under the cursor would be refused ("" when it would not)
     wire_refused = Signal(str)
+    unit_clicked = Signal(str, int)  # node id, unit: a neuron picture under a node was clicked
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -43,9 +44,11 @@ class GraphScene(QGraphicsScene):
         if self.graph is not None:
             for name, handler in self._handlers.items():
                 getattr(self.graph.events, name).unsub(handler)
-        self.clear()
+        # Forget the items before deleting them: clearing a selection emits selectionChanged, whose
+        # slots ask for the selected nodes, and must not reach items already deleted.
         self.node_items.clear()
         self.edge_items.clear()
+        self.clear()
         self.graph = graph
         for node in graph.nodes.values():
             self._add_node_item(node)

@@ -44,7 +44,9 @@ class GraphView(QGraphicsView):
         self.setSceneRect(-20000, -20000, 40000, 40000)
         self._pan_from: QPointF | None = None
         self._space_held = False
-        self.empty_hint = QLabel(EMPTY_HINT, self.viewport(), wordWrap=True, alignment=Qt.AlignCenter)
+        # A child of the view, not of its viewport: scrolling the canvas (Fit after File → New) moves the
+        # viewport's children with the scene, which pushed the hint off centre and out of sight.
+        self.empty_hint = QLabel(EMPTY_HINT, self, wordWrap=True, alignment=Qt.AlignCenter)
         self.empty_hint.setAttribute(Qt.WA_TransparentForMouseEvents)  # drops and clicks reach the canvas
         self.empty_hint.hide()
         self._space_panned = False
@@ -69,12 +71,16 @@ class GraphView(QGraphicsView):
         self.zoom_by(1.0 / self.transform().m11(), anchor_under_mouse=False)
 
     def fit_to_window(self) -> None:
-        rect = self.scene().itemsBoundingRect()
-        if rect.isEmpty():
+        # Only the canvas: a node placed beyond it (or at infinity) must not zoom the view to nothing.
+        rect = self.scene().itemsBoundingRect().intersected(self.sceneRect())
+        if rect.isEmpty() or not all(map(math.isfinite, rect.getRect())):
             self.centerOn(0, 0)
             return
         self.fitInView(rect.adjusted(-60, -60, 60, 60), Qt.KeepAspectRatio)
-        if self.transform().m11() > 1.25:
+        if self.transform().m11() < MIN_SCALE:
+            self.zoom_by(1.0, anchor_under_mouse=False)  # clamps to the smallest zoom
+            self.centerOn(rect.center())
+        elif self.transform().m11() > 1.25:
             self.reset_zoom()
             self.zoom_by(1.25, anchor_under_mouse=False)
             self.centerOn(rect.center())
@@ -169,7 +175,7 @@ class GraphView(QGraphicsView):
         self.empty_hint.setVisible(empty)
 
     def _place_empty_hint(self) -> None:
-        area = self.viewport().rect()
+        area = self.viewport().geometry()
         width = min(440, area.width() - 40)
         height = self.empty_hint.heightForWidth(width)
         self.empty_hint.setGeometry(area.center().x() - width // 2, area.center().y() - height // 2, width, height)
@@ -182,6 +188,8 @@ class GraphView(QGraphicsView):
         t = style.theme()
         painter.fillRect(rect, t.background)
         scale = self.transform().m11()
+        if not (MIN_SCALE / 2 <= scale <= MAX_SCALE * 2 and all(map(math.isfinite, rect.getRect()))):
+            return  # a transform or area no view of ours makes: no grid rather than an exception
         step = GRID
         while step * scale < 14:
             step *= 2

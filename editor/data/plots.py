@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
 
 from .. import style
@@ -45,6 +45,17 @@ class ScatterPreview(pg.PlotWidget):
         self.message = pg.TextItem("", anchor=(0.5, 0.5), color=colors.foreground())
         plot.addItem(self.message, ignoreBounds=True)
         self.legend_text = ""
+
+    def changeEvent(self, event) -> None:
+        # A runtime theme switch sets a new application palette; Qt posts a PaletteChange to every widget.
+        super().changeEvent(event)
+        plot = self.getPlotItem()
+        if event.type() == QEvent.PaletteChange and plot is not None and hasattr(self, "message"):
+            self.setBackground(colors.background())
+            colors.style_plot(plot)
+            for name in ("bottom", "left"):
+                plot.setLabel(name, plot.getAxis(name).labelText, color=colors.foreground())
+            self.message.setColor(colors.foreground())
 
     def set_axis_names(self, x: str, y: str) -> None:
         plot = self.getPlotItem()

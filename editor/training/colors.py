@@ -40,10 +40,52 @@ def class_rgb() -> np.ndarray:
     return np.array([[QColor(c).red(), QColor(c).green(), QColor(c).blue()] for c in CLASS_COLOURS], dtype=np.float32)
 
 
+FAMILY_HUES = (0.6, 0.04, 0.33, 0.78, 0.13, 0.5)  # blue, red, green, purple, amber, teal
+FAMILY_SPREAD = 0.07  # how far a family's hues reach either side of its own
+
+
 def series(n: int) -> list[str]:
     """``n`` line colours with evenly spaced hues, dark enough on the light background, light enough on the dark."""
     lightness = 0.62 if style.theme().dark else 0.42
     return [QColor.fromHslF(i / max(n, 1), 0.7, lightness).name() for i in range(n)]
+
+
+def families(groups: list[list[str]]) -> dict[str, str]:
+    """A line colour for each name in ``groups``: one group gets distinct hues (``series``); several get a hue
+    family each (blues, reds, greens, …), its members from light to dark, so groups compare at a glance."""
+    if len(groups) <= 1:
+        names = groups[0] if groups else []
+        return dict(zip(names, series(len(names))))
+    light, dark = (0.78, 0.45) if style.theme().dark else (0.62, 0.28)
+    out = {}
+    for g, names in enumerate(groups):
+        base = FAMILY_HUES[g % len(FAMILY_HUES)]
+        for i, name in enumerate(names):
+            t = i / (len(names) - 1) if len(names) > 1 else 0.5
+            hue = (base + (t - 0.5) * 2 * FAMILY_SPREAD) % 1.0
+            out[name] = QColor.fromHslF(hue, 0.72, light + (dark - light) * t).name()
+    return out
+
+
+def branches(order: list[str], sources: dict[str, list[str]]) -> dict[str, int]:
+    """Each node's branch of the graph: a node continues its source's branch when that source feeds it alone;
+    a node with several sources (a merge), none, or a source that splits starts a branch of its own."""
+    consumers: dict[str, int] = {}
+    for node in order:
+        for source in sources.get(node, ()):
+            consumers[source] = consumers.get(source, 0) + 1
+    branch: dict[str, int] = {}
+    for node in order:
+        before = sources.get(node, ())
+        if len(before) == 1 and consumers[before[0]] == 1 and before[0] in branch:
+            branch[node] = branch[before[0]]
+        else:
+            branch[node] = len(set(branch.values()))
+    return branch
+
+
+def selection() -> str:
+    return style.theme().selection.name()
 
 
 def background() -> str:
@@ -55,9 +97,12 @@ def foreground() -> str:
 
 
 def style_plot(plot: pg.PlotItem) -> None:
+    """The theme's colours on a plot's axes and title. No axis scales its numbers by an SI prefix: epochs,
+    weights and counts read as themselves ("epoch (x0.001)" from 100 to 300 reads as nonsense)."""
     fg = foreground()
     for name in ("left", "bottom", "right", "top"):
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(fg))
         axis.setTextPen(pg.mkPen(fg))
+        axis.enableAutoSIPrefix(False)
     plot.titleLabel.item.setDefaultTextColor(QColor(style.theme().text))

@@ -11,7 +11,7 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGridLayout, QHBoxLayout,
+    QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGridLayout, QInputDialog, QHBoxLayout,
     QLabel, QMessageBox, QPushButton, QScrollArea, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
 from PySide6.QtGui import QValidator
@@ -21,9 +21,10 @@ from engine.optimizers import OPTIMIZERS
 from engine.params import ParamSpec
 from engine.trainer import SETTINGS, parse_training
 
-from .. import style
+from .. import icons, style
 from .commands import TrainingSettingCommand
 from .session import TrainingSession
+from .speed import SpeedBox
 
 OPTIMIZER_LABELS = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW", "adagrad": "Adagrad"}
 LABELS = {
@@ -148,7 +149,7 @@ class TrainingPanel(QWidget):
 
         buttons = QGridLayout()
         buttons.setSpacing(4)
-        self.train_button = QPushButton("▶  Train")
+        self.train_button = QPushButton(icons.icon("train", style.theme().text), "Train")
         self.train_button.setToolTip("Train or pause (Space)")
         self.train_button.setMinimumHeight(30)
         self.train_button.clicked.connect(session.toggle)
@@ -165,6 +166,11 @@ class TrainingPanel(QWidget):
         buttons.addWidget(self.step_batch_button, 1, 0)
         buttons.addWidget(self.step_epoch_button, 1, 1)
         buttons.addWidget(self.reset_button, 1, 2)
+        self.speed = SpeedBox(lambda pace: self.edit("pace", pace, mergeable=False))
+        speed_label = QLabel("Speed")
+        speed_label.setBuddy(self.speed)
+        buttons.addWidget(speed_label, 2, 0)
+        buttons.addWidget(self.speed, 2, 1, 1, 2)
         outer.addLayout(buttons)
 
         self.counters = QLabel()
@@ -182,7 +188,7 @@ class TrainingPanel(QWidget):
         banner_layout.setContentsMargins(8, 6, 4, 6)
         self.banner_label = QLabel(wordWrap=True)
         self.banner_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        close = QToolButton(text="✕", autoRaise=True)
+        self.close_button = close = QToolButton(autoRaise=True, icon=icons.icon("close", style.theme().text))
         close.setToolTip("Dismiss")
         close.clicked.connect(session.dismiss_advice)
         banner_layout.addWidget(self.banner_label, 1)
@@ -218,6 +224,7 @@ class TrainingPanel(QWidget):
         session.warned.connect(self._refresh_banner)  # mid-run; a divergence ends the run, and refresh_state shows it
         session.notice.connect(self.show_notice)
         session.cleared.connect(self.banner.hide)
+        session.asks_for_epochs.connect(self.ask_for_epochs)
         self.document.dataset_changed.connect(self.refresh_settings)
         self.refresh_settings()
         self.refresh_state()
@@ -244,6 +251,8 @@ class TrainingPanel(QWidget):
         )
         self.reason_label.setStyleSheet(f"color: {t.error.name()};")
         self.error_label.setStyleSheet(f"color: {t.error.name()};")
+        self.close_button.setIcon(icons.icon("close", t.text))
+        self.refresh_state()  # the Train or Pause icon in the theme's colour
 
     # ---- the settings form ------------------------------------------------------------------------
     def _build_settings(self) -> None:
@@ -373,6 +382,7 @@ class TrainingPanel(QWidget):
             else:
                 field.show(training[key])
         self._refresh_batch_mode()
+        self.speed.show_pace(training.get("pace"))
         dataset = self.document.dataset
         self.dataset_label.setText(f"<b>Data</b> — {dataset.summary()}" if dataset is not None else "No dataset loaded")
 
@@ -394,7 +404,8 @@ class TrainingPanel(QWidget):
     def refresh_state(self) -> None:
         s = self.session
         running = bool(s.running)
-        self.train_button.setText("⏸  Pause" if running else "▶  Train")
+        self.train_button.setText("Pause" if running else "Train")
+        self.train_button.setIcon(icons.icon("pause" if running else "train", style.theme().text))
         self.train_button.setEnabled(s.can_train)
         self.train_button.setToolTip(s.reason or ("Pause (Space)" if running else "Train (Space)"))
         for button in (self.step_batch_button, self.step_epoch_button):
@@ -410,7 +421,7 @@ class TrainingPanel(QWidget):
 
     def refresh_counters(self) -> None:
         s = self.session
-        total = s.settings["epochs"]
+        total = s.target_epoch if s.running == "run" and s.target_epoch else max(s.settings["epochs"], s.epoch)
         bpe = s.batches_per_epoch
         parts = [f"Epoch <b>{s.epoch:,}</b> / {total:,}"]
         if bpe:
@@ -418,14 +429,33 @@ class TrainingPanel(QWidget):
         if s.running == "run" and s.samples_per_second:
             parts.append(f"{s.samples_per_second:,.0f} samples/s")
         self.counters.setText(" · ".join(parts))
-        h = s.history
+        self.metrics_label.setText(self._metrics_text())
+        self.metrics_label.setVisible(bool(self.metrics_label.text()))
+
+    def _metrics_text(self) -> str:
+        """The current run's latest metrics, or those of the epoch the timeline shows."""
+        s = self.session
+        h, at = s.history, None
+        if s.shown is not None and s.run is not None and s.history.get("loss"):
+            epoch = int(s.shown)
+            index = epoch - s.run.first_epoch
+            if 0 <= index < len(h["loss"]):
+                at = index
         shown = []
         for key, label in (("loss", "loss"), ("val_loss", "val loss"), ("accuracy", "accuracy"),
                            ("val_accuracy", "val accuracy"), ("r2", "R²"), ("val_r2", "val R²")):
             if h.get(key):
-                shown.append(f"{label} {h[key][-1]:.4g}")
-        self.metrics_label.setText(" · ".join(shown))
-        self.metrics_label.setVisible(bool(shown))
+                shown.append(f"{label} {h[key][-1 if at is None else at]:.4g}")
+        if shown and at is not None:
+            return f"At epoch {s.run.first_epoch + at}: " + " · ".join(shown)
+        return " · ".join(shown)
+
+    def ask_for_epochs(self, message: str) -> None:
+        """Train at the total: continue for how many more epochs (not silently a whole run again)?"""
+        epochs, ok = QInputDialog.getInt(self, "Train More", f"{message}\nContinue for how many more epochs?",
+                                         self.session.settings["epochs"], 1, 10**6)
+        if ok:
+            self.session.train_more(epochs)
 
     def _refresh_banner(self) -> None:
         s = self.session

@@ -1,20 +1,22 @@
-"""Training off the GUI thread and out of its process.
+"""Training off the GUI thread and out of its process, and the runs it makes.
 
 ``TrainingWorker`` lives in a QThread and is only ever reached through a queued signal:
 it hands the trainer to the engine's ``TrainingProcess`` (a child process, so the training
 loop never competes with the GUI for the interpreter lock) and relays its ``Progress``
-reports — at most ``REPORT_HZ`` a second — by signal; when the run ends the trained
-trainer comes back. ``TrainingSession`` is the GUI side: it builds the trainer from the
-document's project, starts runs, keeps the metric history and the latest detail (weights,
-activations, gradient norms) for the views, and rebuilds the trainer when the graph or a
-setting that needs it changes — keeping every parameter whose shape still fits.
+reports by signal; when the run ends the trained trainer comes back. ``TrainingSession`` is
+the GUI side: it builds the trainer from the document's compiled model, starts runs, and keeps
+the project's runs (``engine.runs``): each experiment's history, events and timeline of frames.
+A change that makes the curve no longer one experiment — other data, a graph edit that initializes
+parameters, Reset, Rewind — starts a new run; undoing the edit that started one goes back to
+the run before it, parameters and all.
 
-While a run goes on, the session's own trainer is the state the run started from; stop
-requests and setting changes go to the running copy through the process's commands.
+The views draw ``detail``: the frame at the timeline's position when one is shown, else the
+latest. While a run goes on, the session's own trainer is the state the run started from;
+stop requests and setting changes go to the running copy through the process's commands.
 """
 from __future__ import annotations
 
-import math
+import copy
 import threading
 from dataclasses import dataclass
 
@@ -22,18 +24,19 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from engine.errors import NeuroCanvasError
+from engine.frames import PlaneGrid, ViewRequest, take_frame
 from engine.model import Model
-from engine.runner import Progress, RunResult, TrainingProcess
+from engine.runner import Progress, RunResult, TrainingProcess, epochs_left
+from engine.runs import Run, Runs, Setup, classify
 from engine.trainer import Snapshot, Trainer
 
 from .commands import TrainedStateCommand
+from .live import LiveData
 
 # Settings the running trainer reads afresh at every batch or epoch: written straight into it.
-LIVE_SETTINGS = ("l1", "l2", "patience", "min_delta", "epochs")
+LIVE_SETTINGS = ("l1", "l2", "patience", "min_delta", "epochs", "pace")
 # Settings that change the split, the batches or the dtype: they need a new trainer.
 REBUILD_SETTINGS = ("batch_size", "validation_split", "shuffle", "seed", "dtype")
-HISTORY_SAMPLES = 2048  # weight values kept per parameter and detail snapshot (for histograms)
-HISTORY_POINTS = 400  # detail snapshots kept over time (halved when full)
 
 
 class TrainingWorker(QObject):
@@ -48,36 +51,11 @@ class TrainingWorker(QObject):
         self.idle = threading.Event()
         self.idle.set()
 
-    @Slot(object, str, int)
-    def perform(self, trainer: Trainer, mode: str, generation: int) -> None:
-        result = self.process.perform(trainer, mode, self.progress.emit)
+    @Slot(object, str, int, object)
+    def perform(self, trainer: Trainer, mode: str, generation: int, more_epochs) -> None:
+        result = self.process.perform(trainer, mode, self.progress.emit, more_epochs)
         self.idle.set()
         self.finished.emit(result, generation)
-
-
-class Growing:
-    """A float array that grows by doubling; ``view`` is the filled part (no copy)."""
-
-    def __init__(self) -> None:
-        self.data = np.empty(1024)
-        self.size = 0
-
-    def extend(self, values) -> None:
-        values = np.asarray(values, dtype=float)
-        need = self.size + len(values)
-        if need > len(self.data):
-            grown = np.empty(max(need, 2 * len(self.data)))
-            grown[: self.size] = self.data[: self.size]
-            self.data = grown
-        self.data[self.size : need] = values
-        self.size = need
-
-    @property
-    def view(self) -> np.ndarray:
-        return self.data[: self.size]
-
-    def clear(self) -> None:
-        self.size = 0
 
 
 @dataclass
@@ -123,14 +101,17 @@ class TrainingSession(QObject):
     """The GUI side of training for one Document."""
 
     state_changed = Signal()  # running or not, can train or not, counters
-    cleared = Signal()  # a new trainer whose past differs: views drop what they show
-    progressed = Signal()  # new losses, metrics or detail
+    cleared = Signal()  # another run is current: views drop what they show
+    progressed = Signal()  # new losses, metrics or detail (or another frame shown)
     diverged = Signal(str)
     warned = Signal(str)  # advice from the trainer, e.g. a loss that rises: the learning rate is too high
     notice = Signal(str)  # e.g. what was kept and initialized after a graph change
     settings_changed = Signal()  # project.training changed (edit, undo, open)
+    runs_changed = Signal()  # a run began, ended, was renamed, shown or hidden; an event was added
+    timeline_changed = Signal()  # new frames, or another position shown
+    asks_for_epochs = Signal(str)  # Train at the total: how many more epochs? (the message says why)
 
-    _request = Signal(object, str, int)
+    _request = Signal(object, str, int, object)
 
     def __init__(self, document, parent=None) -> None:
         super().__init__(parent)
@@ -138,6 +119,7 @@ class TrainingSession(QObject):
         self.trainer: Trainer | None = None
         self.view_model: Model | None = None
         self.info: ModelInfo | None = None
+        self.runs = Runs()
         self.reason = ""  # why training cannot start, when it cannot
         self.running: str | None = None  # the mode of the run in progress
         self.generation = 0
@@ -148,6 +130,8 @@ class TrainingSession(QObject):
         self.samples_per_second = 0.0
         self.last_divergence = ""
         self.last_warning = ""  # the trainer's latest advice, until the optimizer settings change
+        self.target_epoch: int | None = None  # where the run under way ends
+        self.plane_grid: PlaneGrid | None = None  # where the views draw the input plane (two features)
         self._clear_data()
 
         self.thread = QThread(self)
@@ -166,55 +150,174 @@ class TrainingSession(QObject):
             app.aboutToQuit.connect(self.shutdown)
         self._project_replaced()
 
-    # ---- data for the views -------------------------------------------------------------------
+    # ---- what the views draw -------------------------------------------------------------------------
     def _clear_data(self) -> None:
-        self.history: dict[str, list[float]] = {}
-        self.batch_x = Growing()
-        self.batch_loss = Growing()
-        self.detail: Snapshot | None = None
+        """A run begins (or another becomes current): nothing of the last one's is drawn."""
+        self.live = LiveData()
+        self._latest: Snapshot | None = None
+        self.shown: float | None = None  # the timeline's position, None: the latest
         self.detail_version = 0
-        self.grad_records: list[tuple[float, dict[str, float]]] = []  # (epochs, node id -> gradient norm)
-        self.weight_x: list[float] = []
-        self.weight_samples: dict[str, list[np.ndarray]] = {}  # "<node>.weight" -> samples over time
         self.epoch = self.batch = 0
         self.batches_per_epoch = 0
-        self.total_batches = 0
+
+    @property
+    def run(self) -> Run | None:
+        """The current run: the one training continues."""
+        return self.runs.current
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        return self.run.history if self.run is not None else {}
+
+    @property
+    def detail(self) -> Snapshot | None:
+        """What the views draw: the frame at the timeline's position, or the latest."""
+        if self.shown is not None and self.run is not None:
+            frame = self.run.timeline.at(self.shown)
+            if frame is not None:
+                return frame
+        return self._latest
+
+    # The current run's per-batch data, as the views read it.
+    batch_x = property(lambda self: self.live.batch_x)
+    batch_loss = property(lambda self: self.live.batch_loss)
+    grad_records = property(lambda self: self.live.grad_records)
+    weight_x = property(lambda self: self.live.weight_x)
+    weight_samples = property(lambda self: self.live.weight_samples)
+    total_batches = property(lambda self: self.live.total_batches)
 
     @property
     def position(self) -> float:
         """Where training is, in epochs (fractional)."""
         return self.epoch + (self.batch / self.batches_per_epoch if self.batches_per_epoch else 0.0)
 
-    def _record_gradients(self, x: float, norms: dict[str, float]) -> None:
-        """One point of the Gradients view: each node's gradient norm over all its parameters."""
-        per_node: dict[str, float] = {}
-        for name, norm in norms.items():
-            node = name.rsplit(".", 1)[0]
-            per_node[node] = per_node.get(node, 0.0) + norm * norm
-        self.grad_records.append((x, {k: math.sqrt(v) for k, v in per_node.items()}))
-        if len(self.grad_records) > 4 * HISTORY_POINTS:
-            self.grad_records = self.grad_records[::2]
+    def _take_detail(self, detail: Snapshot) -> None:
+        self._latest = detail
+        if self.shown is None:
+            self.detail_version += 1
 
-    def _take_detail(self, detail: Snapshot, x: float) -> None:
-        self.detail = detail
+    # ---- the timeline ----------------------------------------------------------------------------------
+    @property
+    def frame_positions(self) -> list[float]:
+        """Where the current run has frames, in epochs."""
+        return self.run.timeline.positions if self.run is not None else []
+
+    def show_position(self, position: float | None) -> None:
+        """Draw the run at ``position`` (its frame at or before it), or again the latest (None)."""
+        if position is not None and self.frame_positions and position >= self.frame_positions[-1] and not self.running:
+            position = None  # the last frame is the present
+        if position == self.shown:
+            return
+        self.shown = position
         self.detail_version += 1
-        if detail.parameters and self.info is not None:
-            shown = set(self.info.weights.values())
-            for name, values in detail.parameters.items():
-                if name not in shown:
-                    continue
-                flat = values.ravel()
-                if flat.size > HISTORY_SAMPLES:
-                    flat = flat[np.linspace(0, flat.size - 1, HISTORY_SAMPLES).astype(int)]
-                series = self.weight_samples.setdefault(name, [None] * len(self.weight_x))
-                series.append(np.asarray(flat, dtype=np.float32))
-            for name, series in self.weight_samples.items():
-                if len(series) < len(self.weight_x) + 1:
-                    series.append(None)
-            self.weight_x.append(x)
-            if len(self.weight_x) > HISTORY_POINTS:
-                self.weight_x = self.weight_x[::2]
-                self.weight_samples = {k: v[::2] for k, v in self.weight_samples.items()}
+        self.timeline_changed.emit()
+        self.progressed.emit()
+        self.state_changed.emit()
+
+    def rewind(self) -> None:
+        """Training continues from the shown frame, as a new run branched from the current one."""
+        if self.running or self.shown is None or self.run is None or self.trainer is None:
+            return
+        self._commit()
+        try:
+            trainer, _ = self.runs.rewind(self.run.id, self.shown, self.document.graph, self.document.dataset)
+        except NeuroCanvasError as e:
+            self.notice.emit(f"Cannot rewind: {e}")
+            return
+        if trainer.settings != self.document.project.training:  # the settings it had then
+            self.document.project.training = copy.deepcopy(trainer.settings)
+            self.settings_changed.emit()
+        self._install(trainer)
+        self._new_current_run()
+        self.notice.emit(f"Rewound to epoch {self.run.branch_epoch:g}: {self.run.name}.")
+
+    # ---- the runs panel ------------------------------------------------------------------------------
+    def restore_run(self, run_id: int) -> None:
+        """Make an earlier run current again: exactly as it was left when the graph, data and settings
+        are its own; otherwise its parameters that fit, as a new run."""
+        if self.running or self.trainer is None or run_id == self.runs.current_id:
+            return
+        self._commit()
+        run = self.runs.get(run_id)
+        document = self.document
+        if not classify(run.now, self._setup(self.trainer)).differences and run.timeline.last is not None \
+                and run.timeline.last.state is not None:
+            self._install(self.runs.reopen(run_id, document.graph, document.dataset))
+        elif run.parameters is None:
+            self.notice.emit(f"{run.label} kept no parameters to restore.")
+            return
+        else:
+            trainer = self.trainer
+            kept, initialized = trainer.model.load_parameters(run.parameters, strict=False)
+            self.runs.branch(trainer, self._setup(trainer), run)
+            if initialized:
+                self.notice.emit(f"From {run.label}: kept {self._names(kept)}; initialized {self._names(initialized)}.")
+        self._new_current_run()
+
+    def runs_edited(self) -> None:
+        """The Runs panel renamed, deleted, showed or hid a run."""
+        self.runs_changed.emit()
+
+    def _setup(self, trainer: Trainer) -> Setup:
+        return Setup.of(trainer, self.document.project.dataset, self.document.graph)
+
+    def _track(self, trainer: Trainer, how: str) -> tuple[Trainer, bool]:
+        """The run the new trainer belongs to: the same one (an event), a new one, or — when the
+        change is an undo or redo — the earlier run made for exactly this graph, reopened as it was
+        left. Returns the trainer to use (a reopened run brings its own) and whether the views start over."""
+        before = self.run
+        setup = self._setup(trainer)
+        if how == "open":
+            self.runs.open(trainer, setup)
+        elif how == "reset":
+            self.runs.reset(trainer, setup)
+        else:
+            match = self._same_setup(setup) if self.document.take_history_move() else None
+            if match is not None:
+                trainer = self.runs.reopen(match.id, self.document.graph, self.document.dataset)
+                if before is not None and before is not match and not before.trained:
+                    self.runs.delete(before.id)  # an edit undone before it was trained: nothing to keep
+            else:
+                self.runs.update(trainer, setup)
+        over = self.run is not before or not self.run.trained or how != "update"
+        if over:  # nothing of the last run's is drawn, and its advice is not this one's
+            self._clear_data()
+            self.last_divergence = self.last_warning = ""
+            self.cleared.emit()
+        self.runs_changed.emit()
+        return trainer, over
+
+    def _same_setup(self, setup: Setup) -> Run | None:
+        """The latest earlier run made for exactly this graph, data and settings, that can be reopened."""
+        for run in reversed(list(self.runs)):
+            if run is self.run or run.timeline.last is None or run.timeline.last.state is None:
+                continue
+            if not classify(run.now, setup).differences:
+                return run
+        return None
+
+    def _new_current_run(self) -> None:
+        """After a rewind or a restore: the views start over from the new current run."""
+        self._clear_data()
+        self.last_divergence = self.last_warning = ""
+        self._take_run_frames()
+        self.cleared.emit()
+        self.runs_changed.emit()
+        self.timeline_changed.emit()
+        self.progressed.emit()
+        self.state_changed.emit()
+
+    def _take_run_frames(self) -> None:
+        """The current run's frames into what the views draw (after it became current)."""
+        run = self.run
+        if run is None or self.trainer is None:
+            return
+        for frame in run.timeline:
+            self.live.add_frame(frame)
+        self.epoch, self.batch = self.trainer.epoch, self.trainer.batch
+        self.batches_per_epoch = self.trainer.batches_per_epoch
+        if run.timeline.last is not None:
+            self._take_detail(run.timeline.last)
 
     # ---- state ----------------------------------------------------------------------------------
     @property
@@ -228,20 +331,29 @@ class TrainingSession(QObject):
 
     # ---- the trained state, read and set by hand (the Math view, the Landscape) -------------------------
     def current_parameters(self) -> dict[str, np.ndarray] | None:
-        """The parameters the views show: the latest snapshot's (copies, safe while a run goes on)."""
+        """The parameters the views show: the shown frame's or the latest (copies, safe while a run goes on)."""
         return self.detail.parameters if self.detail is not None else None
 
     def optimizer_state(self) -> dict | None:
-        """The idle trainer's optimizer state (``Optimizer.state_dict()``: copies); None during a run,
-        whose optimizer lives in the training process, or without a trainer."""
+        """The optimizer's state (``Optimizer.state_dict()``) with those parameters: the shown frame's,
+        else the idle trainer's; None during a run between frames (its optimizer lives in the
+        training process), or without a trainer."""
+        detail = self.detail
+        if detail is not None and detail.state is not None and (self.shown is not None or self.running):
+            return detail.state.optimizer_state
         if self.trainer is None or self.running:
             return None
         return self.trainer.optimizer.state_dict()
 
+    @property
+    def can_step_by_hand(self) -> bool:
+        """An update by hand (``take_step``) applies to the present: idle, the timeline at the latest."""
+        return self.trainer is not None and not self.running and self.shown is None
+
     def take_step(self, parameters: dict[str, np.ndarray], optimizer_state: dict, text: str) -> bool:
         """New parameters and optimizer state from one update taken by hand, as ONE undoable command
-        (undo puts back the parameters and the optimizer state before it). Only while idle."""
-        if self.trainer is None or self.running:
+        (undo puts back the parameters and the optimizer state before it). Only ``can_step_by_hand``."""
+        if not self.can_step_by_hand:
             return False
         before = (self.trainer.model.copy_parameters(), self.trainer.optimizer.state_dict())
         self.document.undo_stack.push(TrainedStateCommand(text, before, (parameters, optimizer_state), self.restore_state))
@@ -266,7 +378,8 @@ class TrainingSession(QObject):
                         for k, bs in optimizer_state.get("buffers", {}).items() if k in fits},
         })
         self._commit()
-        self._detail_from_idle_trainer()
+        self._take_detail(take_frame(t))  # the views draw the new present (not a frame of the run's timeline)
+        self.progressed.emit()
         self.state_changed.emit()
 
     @property
@@ -281,11 +394,11 @@ class TrainingSession(QObject):
         self._stop_and_wait()
         self.generation += 1
         self._project = self.document.project
+        self.runs = self._project.runs  # saved with the project
         self.trainer = None
         self._clear_data()
         self.last_divergence = self.last_warning = ""
-        self.history = {k: list(v) for k, v in self._project.history.items()}
-        self._rebuild(announce=False)
+        self._rebuild(announce=False, how="open")
         self.cleared.emit()
         self.settings_changed.emit()
         self.state_changed.emit()
@@ -302,13 +415,16 @@ class TrainingSession(QObject):
         self._rebuild()
 
     def _commit(self) -> None:
-        """The idle trainer's state into the project (the settings stay the project's)."""
+        """The idle trainer's state into the project and its run (the settings stay the project's)."""
         if self.trainer is not None and self._project is not None:
             self._project.absorb(self.trainer)
+            if self.run is not None and self.trainer.position > self.run.start_position:
+                self.run.follow(self.trainer)
 
-    def _rebuild(self, announce: bool = True) -> None:
+    def _rebuild(self, announce: bool = True, how: str = "update") -> None:
         """A trainer for the document's compiled model (a clone: the document's stays untouched),
-        starting from the project's state and keeping every parameter whose shape still fits."""
+        starting from the project's state and keeping every parameter whose shape still fits.
+        ``how``: "open" (a project was opened), "reset" (fresh parameters), "update" (anything else)."""
         self._rebuild_pending = False
         self._commit()
         project, document = self.document.project, self.document
@@ -325,22 +441,47 @@ class TrainingSession(QObject):
             self.reason = f"Cannot train: {e}"
             self.state_changed.emit()
             return
+        if old is not None and how == "update" and not trainer.initialized and old.model.arrays.keys() == trainer.model.arrays.keys():
+            trainer.optimizer.load_state_dict(old.optimizer.state_dict())  # a batch size changed: momentum goes on
         self.reason = ""
-        self.trainer, self.view_model = trainer, document.model.clone()
-        self.info = ModelInfo.of(trainer)
-        self.epoch, self.batches_per_epoch = trainer.epoch, trainer.batches_per_epoch
-        self.batch = trainer.batch
+        initialized, kept = trainer.initialized, trainer.kept
+        trainer, over = self._track(trainer, how)
+        self._install(trainer)
+        if over:
+            self._take_run_frames()
+        else:  # the run goes on with this graph: the views draw the new model's present
+            self._take_detail(take_frame(trainer))
         had = old is not None or bool(project.parameters)
-        if announce and had and trainer.initialized and trainer.kept:
-            self.notice.emit(
-                f"The graph changed: kept {self._names(trainer.kept)}; initialized {self._names(trainer.initialized)}."
-            )
-        elif announce and had and trainer.initialized:
-            self.notice.emit(f"The graph changed: no parameters fit any more; initialized {self._names(trainer.initialized)}.")
+        if announce and had and initialized and kept:
+            self.notice.emit(f"The graph changed: kept {self._names(kept)}; initialized {self._names(initialized)}.")
+        elif announce and had and initialized:
+            self.notice.emit(f"The graph changed: no parameters fit any more; initialized {self._names(initialized)}.")
         elif announce and old is not None:
             self.notice.emit("")
-        self._detail_from_idle_trainer()
+        self.progressed.emit()
+        self.timeline_changed.emit()
         self.state_changed.emit()
+
+    def _install(self, trainer: Trainer) -> None:
+        """``trainer`` becomes the session's, with a model for the views (a clone) and what they need to know."""
+        self.trainer = trainer
+        self.view_model = self.document.model.clone() if self.document.model is not None else trainer.model.clone()
+        self.info = ModelInfo.of(trainer)
+        self.epoch, self.batch = trainer.epoch, trainer.batch
+        self.batches_per_epoch = trainer.batches_per_epoch
+        self.worker.process.set_views(self._view_request())
+        self._project.absorb(trainer)
+
+    def _view_request(self) -> ViewRequest | None:
+        """The heavy per-frame work the views need done in the training process: every node's output
+        over the input plane, for a network with two input features."""
+        info = self.info
+        self.plane_grid = None
+        if info is None or info.n_features != 2:
+            return None
+        x = np.concatenate([info.x_train, info.x_val]) if len(info.x_val) else info.x_train
+        self.plane_grid = PlaneGrid.around(x)
+        return ViewRequest(self.plane_grid, tuple(info.nodes))
 
     def _why_not(self) -> str:
         document = self.document
@@ -356,40 +497,37 @@ class TrainingSession(QObject):
     def _names(names: list[str]) -> str:
         return ", ".join(names) if len(names) <= 6 else ", ".join(names[:6]) + f" and {len(names) - 6} more"
 
-    def _detail_from_idle_trainer(self) -> None:
-        """Weights and activations of the idle trainer (it is not running: the GUI may read it)."""
-        t = self.trainer
-        if t is None or self.running:
-            return
-        model = t.model
-        parameters = model.copy_parameters()
-        model.forward(t.probe)
-        activations = {k: v.copy() for k, v in model.values.items()}
-        snapshot = Snapshot(t.epoch, t.batch, t.batches_per_epoch, math.nan, parameters=parameters, activations=activations)
-        self._take_detail(snapshot, self.position)
-        self.progressed.emit()
-
     # ---- settings -------------------------------------------------------------------------------
     def apply_training(self, training: dict) -> None:
-        """The project's new training settings (already validated): into the trainer, live where it can."""
+        """The project's new training settings (already validated): into the trainer, live where it can.
+        A change while idle is an event of the run (or starts a new one, like another seed)."""
         old = self.document.project.training
         self.document.project.training = training
         changed = {k for k in set(old) | set(training) if old.get(k) != training.get(k)}
         t = self.trainer
         if t is not None:
-            live = {key: training[key] for key in changed & set(LIVE_SETTINGS)}
+            live = {key: training.get(key) for key in changed & set(LIVE_SETTINGS)}
             if "optimizer" in changed:
                 t.set_optimizer(training["optimizer"])
                 self.last_warning = ""
-            t.settings.update(live)
-            if self.running:  # the running copy, from its next batch
+            for key, value in live.items():
+                if value is None:
+                    t.settings.pop(key, None)  # a pace removed: as fast as possible
+                else:
+                    t.settings[key] = value
+            if self.running:  # the running copy, from its next batch (it reports the events)
                 if "optimizer" in changed:
                     self.worker.process.set_optimizer(training["optimizer"])
+                if "pace" in live:
+                    self.worker.process.set_pace(live.pop("pace"))
                 self.worker.process.update_settings(live)
         if changed & {"dtype", "seed"}:
             self.document.recompile()  # new initial parameters; the document's `compiled` rebuilds the trainer
         elif t is not None and changed & set(REBUILD_SETTINGS):
             self.request_rebuild()
+        elif t is not None and not self.running and self.run is not None:
+            self.runs.update(t, self._setup(t))  # an event of the run: "lr 0.03 → 0.3"
+            self.runs_changed.emit()
         self.settings_changed.emit()
         self.state_changed.emit()
 
@@ -402,6 +540,10 @@ class TrainingSession(QObject):
 
     def step_epoch(self) -> None:
         self._start("epoch")
+
+    def train_more(self, epochs: int) -> None:
+        """Continue a run that reached its total for ``epochs`` more."""
+        self._start("run", epochs)
 
     def toggle(self) -> None:
         if self.running:
@@ -422,55 +564,65 @@ class TrainingSession(QObject):
         if self.running:
             self.worker.process.stop()  # honoured between batches
 
-    def _start(self, mode: str) -> None:
+    def _start(self, mode: str, more_epochs: int | None = None) -> None:
         if not self.running:
             self.document.flush()  # an edit still waiting for validation is part of what trains
         if self.running or not self.can_train:
             return
+        if mode == "run" and more_epochs is None and not epochs_left(self.trainer):
+            self.asks_for_epochs.emit(f"{self.run.label if self.run else 'This run'} has trained its "
+                                      f"{self.trainer.settings['epochs']} epochs.")
+            return
         self.last_divergence = ""
+        self.shown = None  # training shows the present
+        self.detail_version += 1
         self.running = mode
+        self.target_epoch = (self.trainer.epoch + (more_epochs or epochs_left(self.trainer)) if mode == "run"
+                             else self.trainer.epoch + 1 if mode == "epoch" else None)
         self.worker.idle.clear()
         self.document.undo_stack.resetClean()  # the parameters will differ from the file
+        self.timeline_changed.emit()
         self.state_changed.emit()
         if not self.thread.isRunning():
             self.thread.start()
-        self._request.emit(self.trainer, mode, self.generation)
+        self._request.emit(self.trainer, mode, self.generation, more_epochs)
 
     def reset_parameters(self) -> None:
-        """Fresh seeded parameters and an empty history (the panel asks first)."""
+        """Fresh seeded parameters as a new run (the panel asks first)."""
         self._stop_and_wait()
         self.document.flush()
         self._resume_after = None
-        project = self.document.project
-        project.reset_state()
+        self._commit()
+        self._project.reset_state()
         self.trainer = None
-        self._clear_data()
         self.last_divergence = self.last_warning = ""
-        self._rebuild(announce=False)
+        self._rebuild(announce=False, how="reset")
         self.document.undo_stack.resetClean()
-        self.cleared.emit()
         self.notice.emit("")
         self.state_changed.emit()
 
     # ---- reports from the worker --------------------------------------------------------------------
     @Slot(object)
     def _on_progress(self, p: Progress) -> None:
-        if self.trainer is None or self._shut_down:
+        if self.trainer is None or self._shut_down or self.run is None:
             return
         self.epoch, self.batch, self.batches_per_epoch = p.epoch, p.batch, p.batches_per_epoch
-        if p.batch_loss:
-            self.batch_x.extend(p.batch_x)
-            self.batch_loss.extend(p.batch_loss)
-            self.total_batches += len(p.batch_loss)
-        for key, tail in p.history.items():
-            self.history.setdefault(key, []).extend(tail)
+        self.target_epoch = p.target_epoch if p.target_epoch is not None else self.target_epoch
+        self.run.take(p)
+        self.live.add_batches(p.batch_x, p.batch_loss)
         for x, norms in p.gradient_norms:
-            self._record_gradients(x, norms)
+            self.live.add_gradients(x, norms)
+        for frame in p.frames:
+            self.live.add_frame(frame)
         if p.detail is not None:
-            self._take_detail(p.detail, p.batch_x[-1] if p.batch_x else self.position)
+            self._take_detail(p.detail)
         if p.samples_per_second:
             self.samples_per_second = p.samples_per_second
         self.progressed.emit()
+        if p.frames:
+            self.timeline_changed.emit()
+        if p.events:
+            self.runs_changed.emit()
         for warning in p.warnings:
             self.last_warning = warning
             self.warned.emit(warning)
@@ -481,11 +633,11 @@ class TrainingSession(QObject):
             return
         self._end_thread()
         self.running = None
+        self.target_epoch = None
         if result.trainer is not None:
             self.trainer = result.trainer
         if self.trainer is not None:
             self.epoch, self.batch = self.trainer.epoch, self.trainer.batch
-            self.history = {k: list(v) for k, v in self.trainer.history.items()}
         self._commit()
         if result.reason == "diverged":
             self.last_divergence = result.message
@@ -498,8 +650,11 @@ class TrainingSession(QObject):
             self.notice.emit("Early stopping: " + "; ".join(result.notes))
         if self._rebuild_pending:
             self._rebuild()
-        else:
-            self._detail_from_idle_trainer()
+        elif self.run is not None and self.run.timeline.last is not None:
+            self._take_detail(self.run.timeline.last)
+        self.runs_changed.emit()
+        self.timeline_changed.emit()
+        self.progressed.emit()
         self.state_changed.emit()
         resume, self._resume_after = self._resume_after, None
         if resume and self.can_train:

@@ -10,10 +10,10 @@ ONNX, and the PyTorch export writes text and numpy archives without importing to
 from .common import ExportError, Network, compile_project, not_trained_message
 from .onnx_export import build_onnx_model, export_onnx
 from .predict import Predictor, predict_csv, predict_rows, read_features_csv, write_predictions_csv
-from .torch_export import export_torch, from_torch_state, to_torch_state
+from .torch_export import export_torch, from_torch_state, import_parameters, to_torch_state
 
 __all__ = [
     "ExportError", "Network", "Predictor", "build_onnx_model", "compile_project", "export_onnx",
-    "export_torch", "from_torch_state", "not_trained_message", "predict_csv", "predict_rows",
+    "export_torch", "from_torch_state", "import_parameters", "not_trained_message", "predict_csv", "predict_rows",
     "read_features_csv", "to_torch_state", "write_predictions_csv",
 ]

@@ -73,6 +73,9 @@ class Predictor:
         out = self.outputs(x_raw) if len(x_raw) else np.zeros((0, network.width(network.output_id)))
         if ds.task != "classification":
             return {name: out[:, k] for k, name in enumerate(ds.target_names)}
+        if len(ds.class_names) < 2:
+            raise ExportError(f"the dataset has only one class ({', '.join(ds.class_names)}): "
+                              "a prediction needs at least two to choose between")
         classes = network.model.classes(out) if len(out) else np.zeros(0, dtype=np.int64)
         names = np.array(ds.class_names, dtype=object)
         columns: dict[str, np.ndarray] = {"class": names[classes] if len(classes) else np.zeros(0, dtype=object)}

@@ -18,6 +18,7 @@ as data (``repr`` literals), never as source. Nothing here imports torch.
 """
 from __future__ import annotations
 
+import io
 import keyword
 import os
 import re
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..datasets import read_regular_file
 from ..nodes import TorchLowering
 from ..project import Project
 from .common import ExportError, Network, compile_project
@@ -165,6 +167,37 @@ def from_torch_state(network: Network, state: dict) -> dict[str, np.ndarray]:
         value = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
         parameters[name] = np.ascontiguousarray(value.T if transposed else value)
     return parameters
+
+
+def import_parameters(project: Project, path: str | os.PathLike, dataset=None) -> dict[str, np.ndarray]:
+    """The parameters in ``path`` — a ``trained_parameters.npz`` the exported train.py wrote (trained on
+    a GPU, or under torchrun) — under the engine's names, checked against the project's graph: a missing
+    array, one of another shape and a file that is not such an archive are refused in one line."""
+    path = Path(path)
+    network = compile_project(project, dataset, require_trained=False)
+    try:
+        with np.load(io.BytesIO(read_regular_file(path)), allow_pickle=False) as archive:
+            state = {name: archive[name] for name in archive.files}
+    except (OSError, ValueError, EOFError) as e:
+        raise ExportError(f"{path.name}: not a parameters archive (.npz of arrays): {type(e).__name__}") from None
+    names = parameter_names(network)
+    missing = [torch_name for _, torch_name, _ in names if torch_name not in state]
+    if missing:
+        raise ExportError(f"{path.name}: no array {missing[0]!r} for the graph's {_engine(names, missing[0])} "
+                          f"({len(missing)} missing in all): was it trained from this project's export?")
+    parameters = from_torch_state(network, state)
+    for name, array in network.model.arrays.items():
+        got = parameters[name]
+        if got.shape != array.shape:
+            raise ExportError(f"{path.name}: {name} has shape {list(got.shape)} but the graph needs {list(array.shape)}")
+        if not np.isfinite(got).all():
+            raise ExportError(f"{path.name}: {name} holds values that are not finite")
+        parameters[name] = got.astype(array.dtype)
+    return parameters
+
+
+def _engine(names: list[tuple[str, str, bool]], torch_name: str) -> str:
+    return next(engine for engine, key, _ in names if key == torch_name)
 
 
 def readme_source(plan: Plan, notes: list[str]) -> str:

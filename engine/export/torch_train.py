@@ -308,8 +308,9 @@ def train_source(plan: Plan) -> str:
 
             torch.manual_seed(SEED)  # the initial parameters with --from-scratch, and dropout
             dtype = torch.float64 if args.float64 else torch.float32
-            model = Net() if args.from_scratch else load_parameters(Net(), args.parameters)
-            model = model.to(device=device, dtype=dtype)
+            model = Net().to(device=device, dtype=dtype)  # in its precision first: float64 values load unrounded
+            if not args.from_scratch:
+                load_parameters(model, args.parameters)
             data = load_data(args.data, dtype, device)
             train(model, data, args.epochs, shuffle=not args.no_shuffle, rank=rank,
                   world_size=world_size, quiet=args.quiet)

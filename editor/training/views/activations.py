@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QSpinBox
 
 from .. import colors
-from .base import NodeChooser, View, f32, finite, histogram, index_ticks, mosaic, symmetric
+from .base import NodeChooser, View, colour_bar, f32, finite, histogram, index_ticks, mosaic, symmetric
 
 RELU_LIKE = ("relu",)
 NON_NEGATIVE = ("relu", "sigmoid", "softmax", "softplus", "relu6", "hard_sigmoid")
@@ -35,10 +35,11 @@ class ActivationsView(View):
         self.a_plot.invertY(True)
         self.a_image = pg.ImageItem(axisOrder="row-major")
         self.a_plot.addItem(self.a_image)
-        self.bar = pg.ColorBarItem(values=(-1, 1), colorMap=colors.diverging(), interactive=False, width=12,
-                                   colorMapMenu=False, pen=colors.foreground())
+        self.bar = colour_bar("output")
         self.bar.setImageItem(self.a_image, insert_in=self.a_plot)
         self.h_plot = self.add_plot(0, 1, "Histogram")
+        self.h_plot.setLabel("bottom", "output value")
+        self.h_plot.setLabel("left", "count")
         self.h_curve = self.h_plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(colors.POSITIVE, width=1.5),
                                         brush=pg.mkBrush(colors.POSITIVE + "55"))
         layout = self.graphics.ci.layout

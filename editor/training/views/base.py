@@ -9,14 +9,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
+    QMessageBox,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
+
+from engine.frames import PLANE_GRID
 
 from ... import style
 from .. import colors
@@ -27,7 +34,8 @@ if TYPE_CHECKING:
 
 FRAME_MS = 33  # ~30 Hz
 HEAVY_MS = 100  # views that run the model on a grid redraw at most ~10 Hz while training
-GRID = 72  # points per side of the input plane
+GRID = PLANE_GRID  # points per side of the input plane
+LINE = 160  # points across a one-feature input range
 MAX_POINTS = 3000  # per curve on screen
 LEGEND_ROWS = 8  # entries per column of the Gradients legend
 pg.setConfigOptions(antialias=True)
@@ -46,6 +54,12 @@ def symmetric(a: np.ndarray) -> float:
     a = finite(np.asarray(a))
     m = float(np.abs(a).max()) if a.size else 1.0
     return m if m > 0 else 1.0
+
+
+def target_columns(y) -> np.ndarray:
+    """Targets as (samples, targets), also when there are no samples (a validation split of 0)."""
+    y = np.asarray(y)
+    return y[:, None] if y.ndim == 1 else y.reshape(len(y), math.prod(y.shape[1:]))
 
 
 def index_ticks(axis: pg.AxisItem, n: int, names: list[str] | None = None) -> None:
@@ -80,6 +94,37 @@ def mosaic(maps: np.ndarray, columns: int | None = None) -> np.ndarray:
     return out
 
 
+def colour_bar(label: str, cmap: pg.ColorMap | None = None) -> pg.ColorBarItem:
+    """A vertical colour bar with numbers and a label; the diverging map unless told otherwise."""
+    return pg.ColorBarItem(values=(-1, 1), colorMap=cmap or colors.diverging(), label=label, interactive=False,
+                           width=12, colorMapMenu=False, pen=colors.foreground())
+
+
+def point_outline() -> QPen:
+    """Data points on a coloured map: a light ring shows them on its darkest and most saturated colours,
+    their fill on its pale middle."""
+    return pg.mkPen(255, 255, 255, 230, width=1.3)
+
+
+def legend(columns: int = 1) -> pg.LegendItem:
+    """A legend for a layout cell: its entries stay together at the top instead of spreading over the height."""
+    item = pg.LegendItem(labelTextSize="8pt", verSpacing=-6, labelTextColor=colors.foreground(), frame=False,
+                         colCount=columns)
+    item.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
+    # Laid out with the plots, not pinned over one: it scales with them (an exported figure is drawn larger).
+    item.setFlag(item.GraphicsItemFlag.ItemIgnoresTransformations, False)
+    return item
+
+
+def class_legend(class_names: list[str], n_classes: int) -> pg.LegendItem:
+    """Which colour is which class, as the points are drawn."""
+    legend_ = legend()
+    for k in range(max(n_classes, 2)):
+        sample = pg.ScatterPlotItem(symbol="o", size=9, brush=pg.mkBrush(colors.class_colour(k)), pen=point_outline())
+        legend_.addItem(sample, class_names[k] if k < len(class_names) else f"class {k}")
+    return legend_
+
+
 def strided(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(x) <= MAX_POINTS:
         return x, y
@@ -108,6 +153,8 @@ class View(QWidget):
         self.message = QLabel(alignment=Qt.AlignCenter, wordWrap=True)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.graphics.setContextMenuPolicy(Qt.CustomContextMenu)  # the plots' own menus are off: ours exports
+        self.graphics.customContextMenuRequested.connect(self._context_menu)
         self.stack.addWidget(self.graphics)
         self.stack.addWidget(self.message)
         layout.addWidget(self.stack, 1)
@@ -139,6 +186,28 @@ class View(QWidget):
         for plot in self.plots():
             colors.style_plot(plot)
         self.dirty = True
+
+    def _context_menu(self, pos) -> None:
+        menu = QMenu(self)
+        for suffix in ("png", "svg"):
+            menu.addAction(f"Export as {suffix.upper()}…", lambda s=suffix: self.export_dialog(s))
+        menu.exec(self.graphics.mapToGlobal(pos))
+
+    def export_dialog(self, suffix: str) -> None:
+        """Ask where, then write the plots as a figure (the header's controls are not part of it)."""
+        from ...figures import export_view
+
+        name = f"{self.title.lower()}.{suffix}"
+        path, _ = QFileDialog.getSaveFileName(self, f"Export the {self.title} View", name,
+                                              f"{suffix.upper()} files (*.{suffix})")
+        if not path:
+            return
+        if not path.lower().endswith(f".{suffix}"):
+            path += f".{suffix}"
+        try:
+            export_view(self, path)
+        except (OSError, ValueError) as e:
+            QMessageBox.critical(self, "Cannot Export", str(e))
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

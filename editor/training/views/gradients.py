@@ -6,20 +6,20 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QLabel,
-    QSizePolicy,
-)
+from PySide6.QtWidgets import QLabel
 
 from .. import colors
-from .base import LEGEND_ROWS, View, strided
+from .base import LEGEND_ROWS, View, legend, strided
 
 
 class DecadeAxis(pg.AxisItem):
     """A log axis with ticks at whole decades only: labels at 2…9 between them overlap."""
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):
-        return [(spacing, values) for spacing, values in stdTicks if spacing >= 1]
+        decades = [(spacing, values) for spacing, values in stdTicks if spacing >= 1]
+        if not decades:  # a range of about one decade: pyqtgraph's own ticks are all finer than that
+            decades = [(1.0, [float(v) for v in range(math.ceil(minVal), math.floor(maxVal) + 1)])]
+        return decades
 
 
 class GradientsView(View):
@@ -34,14 +34,12 @@ class GradientsView(View):
         self.plot.setLogMode(y=True)
         self.plot.setLabel("bottom", "epoch")
         self.plot.setLabel("left", "‖gradient‖")
-        self.plot.getAxis("left").enableAutoSIPrefix(False)
         # A norm of exactly 0 (a dead layer) has no place on a log axis: it is drawn on this line.
         self.zero_line = pg.InfiniteLine(angle=0, movable=False, label="0 (no gradient)",
                                          labelOpts={"position": 0.04, "anchors": [(0, 1), (0, 1)]})
         self.zero_line.setVisible(False)
         self.plot.addItem(self.zero_line)
-        self.legend = pg.LegendItem(labelTextSize="8pt", verSpacing=-6, frame=False)
-        self.legend.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)  # entries stay together at the top
+        self.legend = legend()
         self.graphics.addItem(self.legend, row=0, col=1)
         self.graphics.ci.layout.setAlignment(self.legend, Qt.AlignTop)
         self.curves: dict[str, pg.PlotDataItem] = {}
@@ -61,6 +59,16 @@ class GradientsView(View):
         self.legend.clear()
         self.curves = {}
 
+    def _colours(self, nodes: list[str]) -> dict[str, str]:
+        """A hue family per branch of the graph (lesson 10's sigmoid and ReLU towers), in the nodes' order."""
+        model, info = self.session.view_model, self.session.info
+        branch = colors.branches(info.order, model.sources) if model is not None and info is not None else {}
+        groups: dict[int, list[str]] = {}
+        for node in nodes:
+            groups.setdefault(branch.get(node, -1), []).append(node)
+        colours = colors.families(list(groups.values()))
+        return {node: colours[node] for node in nodes}
+
     def refresh(self) -> None:
         s = self.session
         records = s.grad_records
@@ -73,7 +81,7 @@ class GradientsView(View):
                        key=lambda n: order.index(n) if n in order else len(order))
         if list(self.curves) != nodes:
             self.clear()
-            for node, colour in zip(nodes, colors.series(len(nodes))):
+            for node, colour in self._colours(nodes).items():
                 self.curves[node] = self.plot.plot(pen=pg.mkPen(colour, width=2))
                 self.legend.addItem(self.curves[node], node)
             self.legend.setColumnCount(math.ceil(len(nodes) / LEGEND_ROWS))
@@ -88,8 +96,15 @@ class GradientsView(View):
             norms[zero] = 10.0 ** bottom
         self.zero_line.setVisible(bool(zero.any()))
         self.zero_line.setPos(bottom)
+        dots = len(records) < 3  # a line needs points to join: the first ones (and a saved project's one) are dots
         for node, ys in zip(nodes, norms.T):
             keep = np.isfinite(ys)
-            self.curves[node].setData(*strided(xs[keep], ys[keep]))
+            curve = self.curves[node]
+            if (curve.opts["symbol"] is not None) != dots:
+                curve.setSymbol("o" if dots else None)
+                curve.setSymbolBrush(curve.opts["pen"].color())
+                curve.setSymbolPen(None)
+                curve.setSymbolSize(7)
+            curve.setData(*strided(xs[keep], ys[keep]))
         # Whole decades from end to end: there are always decade ticks to read.
         self.plot.setYRange(bottom, max(top, bottom + 1), padding=0.03)

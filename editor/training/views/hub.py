@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject, QRectF, QTimer
 
 from ..session import TrainingSession
 from .activations import ActivationsView
-from .base import FRAME_MS, GRID, HEAVY_MS, log
+from .base import FRAME_MS, HEAVY_MS, LINE, log
 from .gradients import GradientsView
 from .loss import LossView
 from .neurons import NeuronsView
@@ -23,7 +23,9 @@ class ViewHub(QObject):
         super().__init__(parent)
         self.session = session
         self.selected: list[str] = []
+        self.selected_unit: tuple[str, int] | None = None  # (node id, unit): a neuron picture clicked
         self._plane_cache = (None, None)
+        self._line_cache = (None, None)
         self._predict_cache: dict = {}
         self._failed: set[str] = set()  # views whose refresh raised: logged once each
         self.views = {cls.title: cls(self) for cls in self.VIEWS}
@@ -40,7 +42,7 @@ class ViewHub(QObject):
             view.dirty = True
 
     def clear(self) -> None:
-        self._plane_cache = (None, None)
+        self._plane_cache = self._line_cache = (None, None)
         for view in self.views.values():
             view.clear()
             view.dirty = True
@@ -51,6 +53,12 @@ class ViewHub(QObject):
             view = self.views[title]
             if view.chooser.follow(self.selected):
                 view.dirty = True
+
+    def select_unit(self, node_id: str, unit: int) -> None:
+        """One unit of a node, chosen on the canvas: the views that show units mark it."""
+        self.selected_unit = (node_id, unit)
+        self.set_selection([node_id])
+        self.mark_dirty()
 
     def tick(self) -> None:
         heavy_due = self._heavy_clock <= 0
@@ -83,25 +91,43 @@ class ViewHub(QObject):
         return None if model is None else model.predict(x)
 
     def plane(self) -> tuple[dict[str, np.ndarray], QRectF] | None:
-        """Every node's output over a GRID × GRID sampling of the two-feature input plane."""
+        """Every computed node's output over a GRID × GRID sampling of the two-feature input plane: from
+        the frame when the training process computed it there, else (an older frame, an idle model)
+        computed here once per frame."""
         s = self.session
         key = (s.detail_version, id(s.view_model))
         if self._plane_cache[0] == key:
             return self._plane_cache[1]
-        model = self._loaded_model()
-        info = s.info
-        if model is None or info is None or info.n_features != 2:
+        info, grid, detail = s.info, s.plane_grid, s.detail
+        if info is None or grid is None or detail is None or detail.parameters is None:
             return None
-        x = np.concatenate([info.x_train, info.x_val]) if len(info.x_val) else info.x_train
-        lo, hi = x.min(axis=0), x.max(axis=0)
-        pad = (hi - lo) * 0.08 + 1e-6
-        lo, hi = lo - pad, hi + pad
-        xs = np.linspace(lo[0], hi[0], GRID)
-        ys = np.linspace(lo[1], hi[1], GRID)
-        gx, gy = np.meshgrid(xs, ys)
-        points = np.ascontiguousarray(np.stack([gx.ravel(), gy.ravel()], axis=1), dtype=model.dtype)
-        model.forward(points)
-        values = {k: np.asarray(v).reshape(len(points), -1).copy() for k, v in model.values.items()}
-        rect = QRectF(float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1]))
+        rect = QRectF(grid.low[0], grid.low[1], grid.high[0] - grid.low[0], grid.high[1] - grid.low[1])
+        if detail.planes and all(n in detail.planes for n in info.nodes):
+            values = dict(detail.planes)
+        else:
+            model = self._loaded_model()
+            if model is None:
+                return None
+            model.forward(grid.points(model.dtype))
+            values = {k: np.asarray(v).reshape(grid.size * grid.size, -1).copy() for k, v in model.values.items()}
         self._plane_cache = (key, (values, rect))
         return values, rect
+
+    def line(self) -> tuple[dict[str, np.ndarray], tuple[float, float]] | None:
+        """Every node's output over LINE points across the one-feature input range, and that range."""
+        s = self.session
+        key = (s.detail_version, id(s.view_model))
+        if self._line_cache[0] == key:
+            return self._line_cache[1]
+        model = self._loaded_model()
+        info = s.info
+        if model is None or info is None or info.n_features != 1:
+            return None
+        x = np.concatenate([info.x_train, info.x_val]) if len(info.x_val) else info.x_train
+        lo, hi = float(x.min()), float(x.max())
+        pad = (hi - lo) * 0.05 or 1.0
+        points = np.linspace(lo - pad, hi + pad, LINE, dtype=model.dtype)[:, None]
+        model.forward(points)
+        values = {k: np.asarray(v).reshape(len(points), -1).copy() for k, v in model.values.items()}
+        self._line_cache = (key, (values, (lo - pad, hi + pad)))
+        return self._line_cache[1]

@@ -12,12 +12,7 @@ from PySide6.QtWidgets import (
 
 from ... import style
 from .. import colors
-from .base import GRID, View, f32
-
-
-def first_target(y: np.ndarray) -> np.ndarray:
-    """The first target of each row — also of no rows, which reshape(0, -1) cannot take."""
-    return y.reshape(len(y), -1)[:, 0] if len(y) else np.empty(0)
+from .base import GRID, View, class_legend, colour_bar, f32, legend, target_columns
 
 
 class OutputView(View):
@@ -35,6 +30,7 @@ class OutputView(View):
         self.plot = self.add_plot(0, 0)
         self.mode = None
         self.bar = None
+        self.legend: pg.LegendItem | None = None  # beside the plot: what each colour and mark is
         self._ranged = None
 
     def clear(self) -> None:
@@ -52,6 +48,9 @@ class OutputView(View):
             self.plot.layout.removeItem(self.bar)  # setImageItem(insert_in=plot) put it in the plot's own layout
             self.bar.scene().removeItem(self.bar)
             self.bar = None
+        if self.legend is not None:
+            self.graphics.removeItem(self.legend)
+            self.legend = None
         for name in ("bottom", "left"):
             self.plot.getAxis(name).setTicks(None)
         self.plot.setTitle(None)
@@ -62,14 +61,18 @@ class OutputView(View):
             self.image = pg.ImageItem(axisOrder="row-major")
             self.plot.addItem(self.image)
             if info.task == "regression":
-                self.bar = pg.ColorBarItem(values=(0, 1), colorMap=colors.diverging(), interactive=False, width=12,
-                                           colorMapMenu=False, pen=colors.foreground())
+                self.bar = colour_bar("prediction")
                 self.bar.setImageItem(self.image, insert_in=self.plot)
             self.train_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("#ffffff", width=0.8))
             self.val_points = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(0, 0, 0, 0), symbol="o")
             self.plot.addItem(self.train_points)
             self.plot.addItem(self.val_points)
             self._set_points()
+            if info.task == "classification":
+                self._add_legend(class_legend(info.class_names, info.n_classes))
+            if len(info.x_val):
+                self._legend().addItem(pg.ScatterPlotItem(symbol="o", size=8, brush=pg.mkBrush(0, 0, 0, 0),
+                                                          pen=pg.mkPen(colors.foreground(), width=1.6)), "validation")
             names = info.feature_names
             self.plot.setLabel("bottom", names[0] if names else "x1")
             self.plot.setLabel("left", names[1] if len(names) > 1 else "x2")
@@ -79,8 +82,13 @@ class OutputView(View):
             self.curve = pg.PlotDataItem(pen=pg.mkPen(style.theme().text, width=2.5))
             for item in (self.train_points, self.val_points, self.curve):
                 self.plot.addItem(item)
-            self.train_points.setData(info.x_train[:, 0], first_target(info.y_train))
-            self.val_points.setData(info.x_val[:, 0], first_target(info.y_val))  # none without a validation split
+            key = self._legend()
+            key.addItem(self.train_points, "training")
+            if len(info.x_val):
+                key.addItem(self.val_points, "validation")
+            key.addItem(self.curve, "the network's prediction")
+            self.train_points.setData(info.x_train[:, 0], target_columns(info.y_train)[:, 0])
+            self.val_points.setData(info.x_val[:, 0], target_columns(info.y_val)[:, 0])
             self.plot.setLabel("bottom", info.feature_names[0] if info.feature_names else "x")
             self.plot.setLabel("left", "target")
         elif mode == "confusion":
@@ -88,6 +96,9 @@ class OutputView(View):
             self.image = pg.ImageItem(axisOrder="row-major")
             self.image.setColorMap(colors.density())
             self.plot.addItem(self.image)
+            self.bar = colour_bar("share of the actual class", colors.density())
+            self.bar.setImageItem(self.image, insert_in=self.plot)
+            self.bar.setLevels((0.0, 1.0))
             self.plot.invertY(True)
             self.plot.setAspectLocked(True)
             self.texts = []
@@ -111,9 +122,24 @@ class OutputView(View):
             self.diagonal = pg.PlotDataItem(pen=pg.mkPen(colors.foreground(), width=1, style=Qt.DashLine))
             for item in (self.diagonal, self.train_points, self.val_points):
                 self.plot.addItem(item)
+            key = self._legend()
+            key.addItem(self.train_points, "training")
+            if len(info.x_val):
+                key.addItem(self.val_points, "validation")
+            key.addItem(self.diagonal, "perfect")
             self.plot.setLabel("bottom", "actual")
             self.plot.setLabel("left", "predicted")
         self.mode = mode
+
+    def _add_legend(self, legend: pg.LegendItem) -> None:
+        self.legend = legend
+        self.graphics.addItem(legend, row=0, col=1)
+        self.graphics.ci.layout.setAlignment(legend, Qt.AlignTop)
+
+    def _legend(self) -> pg.LegendItem:
+        if self.legend is None:
+            self._add_legend(legend())
+        return self.legend
 
     def _set_points(self) -> None:
         info = self.session.info
@@ -123,7 +149,7 @@ class OutputView(View):
             self.val_points.setData(info.x_val[:, 0], info.x_val[:, 1],
                                     pen=[pg.mkPen(colors.class_colour(int(c)), width=1.6) for c in info.y_val])
         else:
-            y = info.y_train.reshape(len(info.y_train), -1)[:, 0]
+            y = target_columns(info.y_train)[:, 0]
             lo, hi = float(y.min()), float(y.max())
             cmap = colors.diverging()
             t = (y - lo) / (hi - lo) if hi > lo else np.full_like(y, 0.5)
@@ -188,7 +214,7 @@ class OutputView(View):
             rgb = self._blend(probs).reshape(g, g, 3)
             self.image.setImage(np.ascontiguousarray(rgb, dtype=np.float32), levels=(0, 255), autoLevels=False)
         else:
-            y = info.y_train.reshape(len(info.y_train), -1)[:, 0]
+            y = target_columns(info.y_train)[:, 0]
             lo, hi = float(y.min()), float(y.max())
             self.image.setImage(f32(out[:, 0].reshape(g, g)), levels=(lo, hi if hi > lo else lo + 1), autoLevels=False)
             self.bar.setLevels((lo, hi if hi > lo else lo + 1))
@@ -252,10 +278,10 @@ class OutputView(View):
         pred_train = self._predict(info.x_train)
         if pred_train is None:
             return
-        y_train = info.y_train.reshape(len(info.y_train), -1)
+        y_train = target_columns(info.y_train)
         self.train_points.setData(y_train.ravel(), pred_train.ravel())
         if len(info.x_val):
-            y_val = info.y_val.reshape(len(info.y_val), -1)
+            y_val = target_columns(info.y_val)
             self.val_points.setData(y_val.ravel(), self._predict(info.x_val).ravel())
         lo, hi = float(y_train.min()), float(y_train.max())
         self.diagonal.setData([lo, hi], [lo, hi])
