@@ -188,3 +188,14 @@ def test_saving_right_after_an_edit_writes_parameters_that_fit_the_graph(qtbot, 
     project = load_project(path)
     assert project.parameters["h.weight"].shape == (2, 6)
     project.trainer()  # strict: the saved parameters fit the saved graph
+
+
+def test_pause_right_after_train_stops_the_run(qtbot, window):
+    """Issue 15's finding: a stop sent before the child process had its run was dropped."""
+    s = window.training.session
+    window.training.panel.edit("epochs", 100_000, mergeable=False)
+    s.worker.process.close()  # the child starts with the next run: the stop comes before it listens
+    s.train()
+    s.pause()
+    qtbot.waitUntil(lambda: s.running is None, timeout=20_000)
+    assert s.epoch < 100_000
