@@ -323,6 +323,8 @@ class TrainingProcess:
     def __init__(self) -> None:
         self._process: subprocess.Popen | None = None
         self._lock = threading.Lock()  # commands come from two threads
+        # A stop asked for before the child started or got its run (Pause right after Train) still stops it.
+        self._stop_asked = threading.Event()
         self.views: ViewRequest | None = None  # what each frame computes for the open views (set_views)
 
     def _ensure_started(self) -> None:
@@ -349,18 +351,24 @@ class TrainingProcess:
         """One run (``Reporter.perform``'s modes) of a copy of ``trainer``; the result carries the copy."""
         self._ensure_started()
         self._send(("perform", trainer, mode, more_epochs, self.views))
+        if self._stop_asked.is_set():
+            self._send(("stop",))
         while True:
             try:
                 kind, payload = pickle.load(self._process.stdout)
             except (EOFError, OSError, pickle.UnpicklingError):
                 self._process = None
+                self._stop_asked.clear()
                 return RunResult(mode, "error", "the training process ended unexpectedly", trainer=trainer)
             if kind == "progress":
                 on_progress(payload)
             else:
+                self._stop_asked.clear()
                 return payload
 
     def stop(self) -> None:
+        """Stop the run under way, or the one about to begin (call only while a run is asked for)."""
+        self._stop_asked.set()
         self._send(("stop",))
 
     def set_optimizer(self, spec: dict) -> None:

@@ -99,5 +99,5 @@ def test_file_examples_lists_the_lessons_in_teaching_order_with_their_titles(win
     titles = [a.text().replace("&", "") for a in window.examples_menu.actions()]
     expected = [f"{i}. {json.loads(p.read_text(encoding='utf-8'))['name']}" for i, p in enumerate(paths, 1)]
     assert titles == expected
-    assert titles[0] == "1. One weight, one step" and titles[3] == "4. XOR"
+    assert titles[0] == "1. The worked example: one step by hand" and titles[5] == "6. XOR"
     assert set(PROJECTS.glob("*.ncproj")) == set(paths)

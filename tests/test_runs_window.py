@@ -188,3 +188,31 @@ def test_saving_right_after_an_edit_writes_parameters_that_fit_the_graph(qtbot, 
     project = load_project(path)
     assert project.parameters["h.weight"].shape == (2, 6)
     project.trainer()  # strict: the saved parameters fit the saved graph
+
+
+def test_pause_right_after_train_stops_the_run(qtbot, window):
+    """Issue 15's finding: a stop sent before the child process had its run was dropped."""
+    s = window.training.session
+    window.training.panel.edit("epochs", 100_000, mergeable=False)
+    s.worker.process.close()  # the child starts with the next run: the stop comes before it listens
+    s.train()
+    s.pause()
+    qtbot.waitUntil(lambda: s.running is None, timeout=20_000)
+    assert s.epoch < 100_000
+
+
+def test_the_output_view_draws_another_runs_boundary_beside_this_one(qtbot, window):
+    s = window.training.session
+    train_epochs(qtbot, window, 3)
+    s.reset_parameters()
+    train_epochs(qtbot, window, 1)
+    view = window.training.views["Output"]
+    window.training.docks["Output"].raise_()
+    view.refresh()
+    assert view.compare_box.isVisible() and view.compare_box.count() == 2
+    view.compare_box.setCurrentIndex(1)
+    view.refresh()
+    assert view.compare_plot is not None and "Run 1" in view.compare_box.currentText()
+    first = view.compare_image.image.copy()
+    np.testing.assert_array_equal(first.shape[:2], (72, 72))
+    assert not np.array_equal(first, view.image.image), "another run's boundary, not this one's"
