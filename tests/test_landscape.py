@@ -139,7 +139,7 @@ def test_every_grid_value_is_the_models_loss_there(first_layer):
     if first_layer == "Maxout":
         project.graph.remove_node("h")
         project.graph.add_node("Maxout", {"units": 32, "pieces": 2}, node_id="h")
-        project.graph.connect("pixels", "h")
+        project.graph.connect("flat", "h")
         project.graph.connect("h", "relu")
     trainer = project.trainer()
     trainer.run(1)
