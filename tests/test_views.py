@@ -110,7 +110,6 @@ def test_one_failing_view_does_not_stop_the_others_and_is_logged_once(qtbot, win
     with caplog.at_level(logging.ERROR):
         for _ in range(3):
             hub.mark_dirty()
-            hub._heavy_clock = 0
             hub.tick()
     assert not output.dirty
     assert [r.getMessage() for r in caplog.records].count("The Loss view failed to refresh") == 1
@@ -223,3 +222,40 @@ def test_a_curve_without_validation_rows_draws(qtbot, window, caplog):
         view = shown(qtbot, window, "Output")
     assert view.mode == "curve" and not caplog.records
     assert len(view.train_points.data) == 4 and len(view.val_points.data) == 0
+
+
+# ---- 4. What the views cost the GUI thread while training runs ------------------------------------------
+def test_weights_over_time_are_each_snapshots_histogram():
+    from editor.training.views.base import histogram_columns
+
+    rng = np.random.default_rng(0)
+    samples = [np.sort(rng.normal(scale=1 + k / 4, size=300)).astype(np.float32) for k in range(12)]
+    samples[5] = np.sort(np.r_[samples[5][:-1], np.nan]).astype(np.float32)  # a diverged weight is left out
+    image, m = histogram_columns(samples, bins=24)
+    assert m == max(float(np.nanmax(np.abs(s))) for s in samples)
+    edges = np.linspace(-m, m, 25)
+    expected = np.stack([np.histogram(s[np.isfinite(s)], edges)[0] for s in samples], axis=1).astype(float)
+    np.testing.assert_allclose(image, expected / expected.max(axis=0), atol=1e-6)
+
+
+def test_while_training_runs_the_views_wait_their_share_of_the_gui(qtbot, window, monkeypatch):
+    from editor.training.views import hub as hub_module
+
+    open_example(qtbot, window, "xor.ncproj")
+    hub = window.training.hub
+    monkeypatch.setattr(window.training.session, "running", "run")
+    refreshed = []
+    for view in hub.views.values():
+        monkeypatch.setattr(view, "refresh", lambda title=view.title: refreshed.append(title))
+        monkeypatch.setattr(view, "isVisible", lambda: True)
+    hub.mark_dirty()
+    hub._turn_start, hub._spent = 0.0, 0.0
+    hub.tick()
+    assert len(refreshed) == len(hub.views)  # cheap refreshes: every view in one turn
+    hub.mark_dirty()
+    hub.painted(1.0)  # the paints they caused took a second: the next turn waits its share
+    hub.tick()
+    assert len(refreshed) == len(hub.views)
+    hub._turn_start -= 1.1 / hub_module.GUI_SHARE  # the time that share asks for has passed
+    hub.tick()
+    assert len(refreshed) == 2 * len(hub.views)

@@ -22,7 +22,7 @@ from .wires import WirePainter
 
 __all__ = ["Training", "install_training", "TrainingSession", "TrainingPanel", "ViewHub"]
 
-WIRE_MS = 100
+WIRE_MS = 200
 
 
 class Training(QObject):

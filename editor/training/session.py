@@ -37,6 +37,7 @@ from .live import LiveData
 LIVE_SETTINGS = ("l1", "l2", "patience", "min_delta", "epochs", "pace")
 # Settings that change the split, the batches or the dtype: they need a new trainer.
 REBUILD_SETTINGS = ("batch_size", "validation_split", "shuffle", "seed", "dtype")
+REPORT_MS = 100
 
 
 class TrainingWorker(QObject):
@@ -133,6 +134,12 @@ class TrainingSession(QObject):
         self.target_epoch: int | None = None  # where the run under way ends
         self.plane_grid: PlaneGrid | None = None  # where the views draw the input plane (two features)
         self._clear_data()
+
+        # The training process reports ~25 times a second; the panels, views and canvas that follow it
+        # are told at most 1000 / REPORT_MS times (a coalesced ``progressed``), idle time for the GUI.
+        self._report_timer = QTimer(self, singleShot=True, interval=REPORT_MS)
+        self._report_timer.timeout.connect(self._report)
+        self._frames_pending = False
 
         self.thread = QThread(self)
         self.thread.setObjectName("NeuroCanvas training")
@@ -618,19 +625,30 @@ class TrainingSession(QObject):
             self._take_detail(p.detail)
         if p.samples_per_second:
             self.samples_per_second = p.samples_per_second
-        self.progressed.emit()
-        if p.frames:
-            self.timeline_changed.emit()
+        self._frames_pending |= bool(p.frames)
+        if not self._report_timer.isActive():
+            self._report_timer.start()
         if p.events:
             self.runs_changed.emit()
         for warning in p.warnings:
             self.last_warning = warning
             self.warned.emit(warning)
 
+    def _report(self) -> None:
+        """What the reports since the last brought, told to the window at most REPORT_MS apart."""
+        if self._shut_down:
+            return
+        self.progressed.emit()
+        if self._frames_pending:
+            self._frames_pending = False
+            self.timeline_changed.emit()
+
     @Slot(object, int)
     def _on_finished(self, result: RunResult, generation: int) -> None:
         if generation != self.generation or self._shut_down:
             return
+        self._report_timer.stop()  # all is told below
+        self._frames_pending = False
         self._end_thread()
         self.running = None
         self.target_epoch = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from .hub import ViewHub
 
 FRAME_MS = 33  # ~30 Hz
-HEAVY_MS = 100  # views that run the model on a grid redraw at most ~10 Hz while training
 GRID = PLANE_GRID  # points per side of the input plane
 LINE = 160  # points across a one-feature input range
 MAX_POINTS = 3000  # per curve on screen
@@ -80,6 +80,21 @@ def histogram(values: np.ndarray, bins: int = 40) -> tuple[np.ndarray, np.ndarra
     centre = (lo + hi) / 2
     counts, edges = np.histogram(values, bins=bins, range=(centre - span / 2, centre + span / 2))
     return edges, counts.astype(float)
+
+
+def histogram_columns(samples: list[np.ndarray], bins: int) -> tuple[np.ndarray, float]:
+    """Each sample's histogram as one column of a (bins, len(samples)) image, each column scaled to its
+    fullest bin, over one symmetric range [-m, m] that holds every finite value; and m. The samples are
+    sorted (as frames carry them), so a column is one binary search of the edges, not a pass over values."""
+    ends = np.concatenate([v[[0, -1]] for v in samples if len(v)] or [np.zeros(0)])
+    m = symmetric(ends)
+    edges = np.linspace(-m, m, bins + 1)
+    edges[0], edges[-1] = -np.inf, np.inf  # [-m, m] holds them all; NaN sorts past +inf and is left out
+    image = np.empty((bins, len(samples)), dtype=np.float32)
+    for j, values in enumerate(samples):
+        image[:, j] = np.diff(np.searchsorted(values, edges.astype(values.dtype)))
+    image /= np.maximum(image.max(axis=0), 1.0)
+    return image, m
 
 
 def mosaic(maps: np.ndarray, columns: int | None = None) -> np.ndarray:
@@ -132,11 +147,23 @@ def strided(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[::step], y[::step]
 
 
+class TimedGraphics(pg.GraphicsLayoutWidget):
+    """A view's plots, telling ``on_paint`` what each paint cost: the hub spends the GUI's time by it."""
+
+    def __init__(self, on_paint) -> None:
+        super().__init__()
+        self._on_paint = on_paint
+
+    def paintEvent(self, event) -> None:
+        start = time.perf_counter()
+        super().paintEvent(event)
+        self._on_paint(time.perf_counter() - start)
+
+
 class View(QWidget):
     """A plot area with a one-line header and a message shown instead of empty plots."""
 
     title = ""
-    heavy = False
 
     def __init__(self, hub: ViewHub) -> None:
         super().__init__()
@@ -151,7 +178,7 @@ class View(QWidget):
         layout.addLayout(self.header)
         self.stack = QStackedWidget()
         self.message = QLabel(alignment=Qt.AlignCenter, wordWrap=True)
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = TimedGraphics(hub.painted)
         self.graphics.ci.layout.setContentsMargins(2, 2, 2, 2)
         self.graphics.setContextMenuPolicy(Qt.CustomContextMenu)  # the plots' own menus are off: ours exports
         self.graphics.customContextMenuRequested.connect(self._context_menu)

@@ -1,17 +1,30 @@
-"""The hub: the views' timer, the canvas selection they follow, and the model run over the plane."""
+"""The hub: the views' timer, the canvas selection they follow, and the model run over the plane.
+
+While training runs, the views share the GUI thread with everything else and the training process shares
+the machine's cores with the GUI: the hub spends at most GUI_SHARE of the time on them. Each turn refreshes
+the views due, one after another, until SLICE_S is spent (the rest wait for the next turn, in rotation), and
+the next turn waits until the turn's cost — its refreshes and the paints they caused — is at most GUI_SHARE
+of the time since the last. Idle, a view redraws at once.
+"""
 from __future__ import annotations
+
+import time
 
 import numpy as np
 from PySide6.QtCore import QObject, QRectF, QTimer
 
 from ..session import TrainingSession
 from .activations import ActivationsView
-from .base import FRAME_MS, HEAVY_MS, LINE, log
+from .base import FRAME_MS, LINE, log
 from .gradients import GradientsView
 from .loss import LossView
 from .neurons import NeuronsView
 from .output import OutputView
 from .weights import WeightsView
+
+
+GUI_SHARE = 0.15
+SLICE_S = 0.02
 
 
 class ViewHub(QObject):
@@ -34,7 +47,9 @@ class ViewHub(QObject):
         self.timer = QTimer(self, interval=FRAME_MS)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
-        self._heavy_clock = 0
+        self._turn_start = 0.0  # when the last turn began
+        self._spent = 0.0  # seconds of GUI time the views took since then: refreshes and paints
+        self._next = 0  # the view the next turn starts with
         session.progressed.connect(self.mark_dirty)
         session.state_changed.connect(self.mark_dirty)
         session.cleared.connect(self.clear)
@@ -63,13 +78,20 @@ class ViewHub(QObject):
         self.set_selection([node_id])
         self.mark_dirty()
 
+    def painted(self, seconds: float) -> None:
+        """A view's plots were painted (the cost of a refresh that shows only later)."""
+        self._spent += seconds
+
     def tick(self) -> None:
-        heavy_due = self._heavy_clock <= 0
-        self._heavy_clock = self._heavy_clock - 1 if not heavy_due else HEAVY_MS // FRAME_MS - 1
-        for view in self.views.values():
+        running = self.session.running
+        start = time.perf_counter()
+        if running and start - self._turn_start < self._spent / GUI_SHARE:
+            return
+        self._turn_start, self._spent = start, 0.0
+        views = list(self.views.values())
+        for i in range(len(views)):
+            view = views[(self._next + i) % len(views)]
             if not view.dirty or not view.isVisible():
-                continue
-            if view.heavy and not heavy_due and self.session.running:
                 continue
             view.dirty = False
             try:
@@ -78,6 +100,10 @@ class ViewHub(QObject):
                 if view.title not in self._failed:
                     self._failed.add(view.title)
                     log.exception("The %s view failed to refresh", view.title)
+            if running and time.perf_counter() - start > SLICE_S:
+                self._next = (self._next + i + 1) % len(views)
+                break
+        self._spent += time.perf_counter() - start
 
     # ---- the model on the GUI side (a copy: the trainer's own arrays are never touched) ----------------
     def _loaded_model(self):

@@ -29,7 +29,6 @@ def round_step(span: float) -> float:
 
 class NeuronsView(View):
     title = "Neurons"
-    heavy = True
 
     def __init__(self, hub) -> None:
         super().__init__(hub)

@@ -14,7 +14,6 @@ from .base import GRID, View, class_legend, colour_bar, f32, legend, target_colu
 
 class OutputView(View):
     title = "Output"
-    heavy = True
 
     def __init__(self, hub) -> None:
         super().__init__(hub)

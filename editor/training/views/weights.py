@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QLabel
 
 from .. import colors
 from ..units import input_image_shape, mosaic, weight_tiles
-from .base import View, colour_bar, f32, index_ticks, symmetric
+from .base import View, colour_bar, f32, histogram_columns, index_ticks, symmetric
 
 
 class WeightsView(View):
@@ -26,6 +26,7 @@ class WeightsView(View):
         self.mode: str | None = None
         self.tiles: np.ndarray | None = None  # images mode: (units, channels, height, width), as drawn
         self._shape = None
+        self._histogram_key: tuple | None = None
 
     def apply_theme(self) -> None:
         super().apply_theme()
@@ -38,6 +39,7 @@ class WeightsView(View):
     def _build(self, mode: str) -> None:
         self.graphics.clear()
         self._shape = None
+        self._histogram_key = None
         if mode == "matrix":
             self.w_plot = self.add_plot(0, 0, "W: inputs (rows) → units (columns)")
             self.w_plot.invertY(True)
@@ -171,17 +173,14 @@ class WeightsView(View):
         if not pairs:
             self.h_image.setVisible(False)
             return
-        xs = np.array([p[0] for p in pairs])
-        m = max(symmetric(p[1]) for p in pairs)
-        bins = 48
-        edges = np.linspace(-m, m, bins + 1)
-        image = np.empty((bins, len(pairs)), dtype=np.float32)
-        for j, (_, values) in enumerate(pairs):
-            counts, _ = np.histogram(values, edges)
-            image[:, j] = counts / max(counts.max(), 1)
+        key = (name, len(pairs), id(pairs[0][1]), id(pairs[-1][1]))
+        if key == self._histogram_key:  # no new snapshot since the last redraw
+            return
+        self._histogram_key = key
+        image, m = histogram_columns([v for _, v in pairs], bins=48)
         self.h_image.setVisible(True)
-        self.h_image.setImage(np.ascontiguousarray(image), levels=(0.0, 1.0), autoLevels=False)
-        x0, x1 = float(xs[0]), float(xs[-1])
+        self.h_image.setImage(image, levels=(0.0, 1.0), autoLevels=False)
+        x0, x1 = float(pairs[0][0]), float(pairs[-1][0])
         if len(pairs) == 1:  # one snapshot (a saved project, or the first step): one epoch wide, centred on it
             x0, x1 = x0 - 0.5, x0 + 0.5
         self.h_image.setRect(QRectF(x0, -m, max(x1 - x0, 1e-6), 2 * m))
