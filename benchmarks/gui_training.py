@@ -74,16 +74,16 @@ def in_editor(project_path: Path, epochs: int, every_view: bool = True, pictures
     window.show()
     window.open_path(project_path)
     training = window.training
-    if every_view:  # no tabs: all six views side by side, each drawing
-        docks = training.docks
-        window.splitDockWidget(docks["Loss"], docks["Weights"], Qt.Horizontal)
-        window.splitDockWidget(docks["Weights"], docks["Activations"], Qt.Horizontal)
-        window.splitDockWidget(docks["Output"], docks["Gradients"], Qt.Horizontal)
-        window.splitDockWidget(docks["Gradients"], docks["Neurons"], Qt.Horizontal)
+    if every_view:  # no tabs: the views tabbed behind Loss and Output float beside the window, each drawing
+        for i, title in enumerate(("Weights", "Activations", "Gradients", "Neurons")):
+            dock = training.docks[title]
+            dock.setFloating(True)
+            dock.setGeometry(40 + 420 * (i % 2), 60 + 340 * (i // 2), 560, 360)
+            dock.show()
     for _ in range(20):
         app.processEvents()
     window.scene.select_nodes(["h"])
-    visible = [name for name, view in training.views.items() if view.isVisible()]
+    visible = [name for name, view in training.views.items() if view.isVisible() and not view.visibleRegion().isEmpty()]
     if training.pictures_action.isChecked() != pictures:
         training.pictures_action.trigger()
     painting: list[float] = []  # seconds the GUI thread spent on each refresh of the neuron pictures

@@ -247,7 +247,10 @@ def test_while_training_runs_the_views_wait_their_share_of_the_gui(qtbot, window
     refreshed = []
     for view in hub.views.values():
         monkeypatch.setattr(view, "refresh", lambda title=view.title: refreshed.append(title))
-        monkeypatch.setattr(view, "isVisible", lambda: True)
+        dock = window.training.docks[view.title]
+        dock.setFloating(True)  # out of its tab group: every view on screen at once
+        dock.show()
+        qtbot.waitUntil(lambda view=view: not view.visibleRegion().isEmpty())
     hub.mark_dirty()
     hub._turn_start, hub._spent = 0.0, 0.0
     hub.tick()

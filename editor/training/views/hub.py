@@ -91,8 +91,8 @@ class ViewHub(QObject):
         views = list(self.views.values())
         for i in range(len(views)):
             view = views[(self._next + i) % len(views)]
-            if not view.dirty or not view.isVisible():
-                continue
+            if not view.dirty or not view.isVisible() or view.visibleRegion().isEmpty():
+                continue  # a dock tabbed behind another is "visible" out of sight: it draws when shown
             view.dirty = False
             try:
                 view.refresh()
