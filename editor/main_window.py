@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox, QWidget,
+    QApplication, QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox, QTabBar, QWidget,
 )
 
 from engine import examples
@@ -79,6 +79,16 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Drag a node from the palette; wire an output port to an input port.")
         self._project_replaced()
         self._restore_settings()
+        self._hide_stale_tab_bars()
+
+    def _hide_stale_tab_bars(self) -> None:
+        """A tab group grown after its docks were split keeps its first tab bar, drawn over the plots
+        ("Output | Neurons" over the Loss view): hide every tab bar that names no tab group there is."""
+        docks = [d for d in self.docks.values() if not d.isFloating()]
+        groups = {frozenset(x.windowTitle() for x in [d, *self.tabifiedDockWidgets(d)]) for d in docks}
+        for bar in self.findChildren(QTabBar, options=Qt.FindDirectChildrenOnly):
+            if frozenset(bar.tabText(i) for i in range(bar.count())) not in groups:
+                bar.hide()
 
     # ---- docks: the one place panels are created -----------------------------------------------
     def _create_docks(self) -> None:

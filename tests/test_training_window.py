@@ -309,3 +309,20 @@ def test_the_settings_headings_follow_a_runtime_theme_switch(qtbot, window):
     for dark in (True, False):
         window.set_dark(dark)
         assert has_text_colour(), f"dark={dark}"
+
+
+@pytest.mark.parametrize("start", ["first", "again"])
+def test_no_stale_tab_bar_is_drawn_over_the_plots(qtbot, tmp_path, start):
+    """Tab groups grown after a split left their first tab bar ("Output | Neurons") over the Loss view."""
+    from PySide6.QtWidgets import QTabBar
+
+    if start == "again":  # a second start restores the layout the first one saved
+        first = open_window(qtbot, tmp_path)
+        first.document.undo_stack.setClean()
+        first.close()
+    w = open_window(qtbot, tmp_path, PROJECTS / "xor.ncproj")
+    groups = {frozenset(x.windowTitle() for x in [d, *w.tabifiedDockWidgets(d)]) for d in w.docks.values()}
+    shown = [frozenset(bar.tabText(i) for i in range(bar.count()))
+             for bar in w.findChildren(QTabBar, options=Qt.FindDirectChildrenOnly) if bar.isVisible()]
+    assert shown and all(titles in groups for titles in shown)
+    assert frozenset({"Output", "Neurons"}) not in shown
