@@ -46,7 +46,7 @@ class RunsPanel(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Run", "Epochs", "Best", "Last"])
         self.tree.headerItem().setToolTip(BEST, "The best value of the run's main metric, and the epoch it came in")
-        self.tree.setTextElideMode(Qt.ElideMiddle)
+        self.tree.setTextElideMode(Qt.ElideRight)  # "Run 2 — h uni…": the number and the first change stay
         self.tree.setRootIsDecorated(False)
         self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
