@@ -138,6 +138,7 @@ def test_it_waits_for_training_to_pause(qtbot, window, tmp_path):
     view = landscape(qtbot, window)
     computed = view.generation
     session = window.training.session
+    session.apply_training({**session.settings, "epochs": 5000})  # still running after the wait below
     session.train()
     qtbot.waitUntil(lambda: session.running and session.detail_version > 3, timeout=20_000)
     qtbot.wait(600)
