@@ -196,6 +196,22 @@ class View(QWidget):
         colors.style_plot(plot)
         return plot
 
+    def span_the_run(self, plot: pg.PlotItem) -> None:
+        """While a run trains toward a known epoch, ``plot``'s epoch axis spans the run, from where it began
+        to where it ends: the curves grow into an axis laid out once (following each new point would lay
+        the axis out and repaint it at every refresh). Otherwise the axis follows the data."""
+        s = self.session
+        span = None
+        if s.running == "run" and s.target_epoch and s.run is not None:
+            span = (s.run.first_epoch - 1, max(s.target_epoch, s.run.first_epoch))
+        if span == getattr(plot, "run_span", None):
+            return
+        plot.run_span = span
+        if span is None:
+            plot.enableAutoRange(x=True)
+        else:
+            plot.setXRange(*span, padding=0.02)
+
     def add_node_chooser(self) -> NodeChooser:
         """"Node [chooser]" in the header; choosing one redraws the view."""
         self.header.addWidget(QLabel("Node"))

@@ -106,5 +106,6 @@ class GradientsView(View):
                 curve.setSymbolPen(None)
                 curve.setSymbolSize(7)
             curve.setData(*strided(xs[keep], ys[keep]))
+        self.span_the_run(self.plot)
         # Whole decades from end to end: there are always decade ticks to read.
         self.plot.setYRange(bottom, max(top, bottom + 1), padding=0.03)

@@ -129,6 +129,7 @@ class LossView(View):
             curve.setData(*self._curve(h.get(key, []), first))
         self._compare()
         self._mark_events()
+        self.span_the_run(self.loss_plot)  # the Accuracy plot's epochs are linked to these
         self.shown_line.setVisible(s.shown is not None)
         if s.shown is not None:
             self.shown_line.setPos(s.shown)

@@ -113,6 +113,7 @@ class WeightsView(View):
             self.tiles = tiles
             self._draw_tiles(tiles)
         self._histogram_over_time(info.weights[node])
+        self.span_the_run(self.h_plot)
 
     def _selected_unit(self) -> int | None:
         chosen = self.hub.selected_unit
