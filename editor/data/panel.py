@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import (
-    QItemSelectionModel, QObject, QPersistentModelIndex, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal,
+    QItemSelectionModel, QPersistentModelIndex, QSize, Qt, QTimer, Signal,
 )
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
@@ -98,27 +98,6 @@ def digit_pixmap(pixels: np.ndarray, scale: int = 4) -> QPixmap:
     h, w = ink.shape
     image = QImage(ink.data, w, h, w, QImage.Format_Grayscale8).copy()
     return QPixmap.fromImage(image)
-
-
-# ---- loading a CSV off the GUI thread -------------------------------------------------------------
-
-class _Loaded(QObject):
-    done = Signal(int, object, object)  # ticket, dataset (or None), DatasetError (or None)
-
-
-class _LoadJob(QRunnable):
-    def __init__(self, ticket: int, spec: dict, base_dir: Path, sink: _Loaded) -> None:
-        super().__init__()
-        self.ticket, self.spec, self.base_dir, self.sink = ticket, spec, base_dir, sink
-
-    def run(self) -> None:
-        try:
-            dataset, error = load_dataset(self.spec, self.base_dir), None
-        except DatasetError as e:
-            dataset, error = None, e
-        except Exception as e:  # noqa: BLE001 - shown to the user, never a crash of the worker
-            dataset, error = None, DatasetError(f"cannot read the file: {e}")
-        self.sink.done.emit(self.ticket, dataset, error)
 
 
 # ---- the pages --------------------------------------------------------------------------------------
@@ -646,12 +625,6 @@ class DatasetPanel(QWidget):
         self.document = document
         self.gesture = 0  # a slider drag (press to release) is one undo step
         self._pending_key = ""
-        self._csv_ticket = 0
-        self._csv_job: tuple[dict, str] = ({}, "")
-        self._loaded = _Loaded(self)
-        self._loaded.done.connect(self._csv_loaded)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
 
         self.summary = QLabel(wordWrap=True)
         self.summary.setTextFormat(Qt.RichText)
@@ -693,6 +666,8 @@ class DatasetPanel(QWidget):
         self.standardize.toggled.connect(self.set_standardize)
         document.dataset_changed.connect(self.refresh)
         document.project_replaced.connect(self._project_replaced)
+        document.loading_changed.connect(self._loading_changed)
+        document.switch_refused.connect(self._switch_refused)
         self._project_replaced()
 
     # ---- what is shown ---------------------------------------------------------------------------
@@ -705,7 +680,6 @@ class DatasetPanel(QWidget):
         return self.document.project.dataset
 
     def _project_replaced(self) -> None:
-        self._csv_ticket += 1  # a file still loading belongs to the old project
         self.csv.status.clear()
         self.refresh()
         source = self.spec.get("source") if isinstance(self.spec, dict) else None
@@ -722,9 +696,12 @@ class DatasetPanel(QWidget):
             extra = " · standardized" if spec.get("standardize") else ""
             self.summary.setText(f"<b>In use:</b> {name or ds.name} — {size_text(ds)}{extra}")
             _show_error(self.message, "")
+        elif self._loading_project_data():
+            self.summary.setText(f"<b>In use:</b> {self.document.loading.status()}")
+            _show_error(self.message, "")
         else:
             self.summary.setText("<b>In use:</b> no data")
-            _show_error(self.message, f"The project's data cannot be loaded: {self._load_error()}")
+            _show_error(self.message, f"The project's data cannot be loaded: {self.document.dataset_error}")
         for k, s in enumerate(SOURCE_TABS):
             self.tabs.setTabText(k, ("● " if s == source else "") + TAB_TITLES[s])
         self.standardize.blockSignals(True)
@@ -749,12 +726,19 @@ class DatasetPanel(QWidget):
             self.csv.apply_button.setText("Use This File")
         self._show_draw()
 
-    def _load_error(self) -> str:
-        try:
-            self.document.project.load_data()
-        except (DatasetError, OSError) as e:
-            return str(e)
-        return "unknown error"
+    def _loading_project_data(self) -> bool:
+        job = self.document.loading
+        return job is not None and job.purpose == "project"
+
+    def _loading_changed(self) -> None:
+        job = self.document.loading
+        if job is None:
+            self.csv.status.clear()
+            self.csv.apply_button.setEnabled(self.csv.preview_data is not None)
+        elif job.purpose == "switch":
+            self.csv.status.setText(job.status())
+        if job is not None and job.purpose == "project":
+            self.summary.setText(f"<b>In use:</b> {job.status()}")  # the rest follows when the data arrives
 
     def _preview_generated(self) -> None:
         try:
@@ -828,7 +812,7 @@ class DatasetPanel(QWidget):
     # built-in
     def apply_builtin(self, name: str) -> bool:
         spec = self._with_standardize({"source": "builtin", "name": name})
-        return self.use(spec, f"Use {BUILTIN_LABELS.get(name, name)} data", dataset=None)
+        return self.load_in_background(spec, f"Use {BUILTIN_LABELS.get(name, name)} data")
 
     # csv
     def apply_csv(self) -> bool:
@@ -844,29 +828,26 @@ class DatasetPanel(QWidget):
         return self.load_in_background(spec, f"Use {self.csv.preview_data.path.name}")
 
     def load_in_background(self, spec: dict, text: str) -> bool:
-        self._csv_ticket += 1
-        self._csv_job = (spec, text)
+        """Use ``spec`` once the document has read it (off the GUI thread when big): one undo step then;
+        a refusal comes back through ``_switch_refused``."""
         _show_error(self.csv.message, "")
+        _show_error(self.message, "")
         self.csv.table.clearSelection()
-        name = Path(spec["path"]).name
-        self.csv.status.setText(f"Reading {name}…")
-        self.csv.apply_button.setEnabled(False)
-        self.pool.start(_LoadJob(self._csv_ticket, spec, self.document.project.base_dir, self._loaded))
+        if spec.get("source") == "csv":
+            self.csv.apply_button.setEnabled(False)
+        self.document.switch_dataset(spec, text)
         return True
 
-    def _csv_loaded(self, ticket: int, dataset, error) -> None:
-        if ticket != self._csv_ticket:
-            return
-        self.csv.status.clear()
-        self.csv.apply_button.setEnabled(self.csv.preview_data is not None)
-        spec, text = self._csv_job
-        if dataset is None:
-            self.refresh()
-            self.csv.show_error(error, specs.csv_path(spec, self.document.project.base_dir))
+    def _switch_refused(self, spec: dict, error) -> None:
+        self.refresh()  # the controls back to the data in use
+        text = str(error) if error is not None else "the data could not be read"
+        if spec.get("source") == "csv":
+            self.csv.apply_button.setEnabled(self.csv.preview_data is not None)
+            self.csv.show_error(error if error is not None else DatasetError(text),
+                                specs.csv_path(spec, self.document.project.base_dir))
             self.show_page("csv")
-            return
-        self.csv.status.setText(f"Read {dataset.summary()}")
-        use_dataset(self.document, spec, dataset, text)
+        else:
+            _show_error(self.message, text)
 
     # drawing
     def _inline_points(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -951,7 +932,7 @@ class DatasetPanel(QWidget):
         spec.pop("standardize", None)
         if on:
             spec["standardize"] = True
-        if spec.get("source") == "csv":  # a big file: load it off the GUI thread like an import
+        if spec.get("source") in ("csv", "builtin"):  # a file: read off the GUI thread when big
             return self.load_in_background(spec, "Standardize features" if on else "Stop standardizing features")
         return self.use(spec, "Standardize features" if on else "Stop standardizing features")
 

@@ -3,6 +3,9 @@
 ``CsvFile(path, header)`` reads the file (a regular file, at most ``MAX_FILE_BYTES``), checks that it
 is UTF-8, finds the delimiter and the header in its first lines and checks that every row has as
 many cells as the first. ``read(numeric, label, missing, dtype)`` then gives the chosen columns.
+With ``progress`` (see ``progress.py``) both report how far they are — the layout as the first
+``LAYOUT_SHARE`` of the work, the rows as the rest, a call per block or chunk — and stop when it
+raises ``Cancelled``.
 
 Two readers apply the same cell rules (``cells.py``) and feed one consumer:
 
@@ -35,6 +38,7 @@ from ..errors import DatasetError
 from .cells import HEADER_PROBE_ROWS, is_missing, looks_like_header, parse_number, shown, sniff_delimiter, stream_rows
 from .csv_values import MISSING_SPELLINGS, Disagreement, cell_values, joined, labels_of, quietly, text_chunk
 from .files import read_regular_file, shown_path
+from .progress import Progress
 
 MAX_COLUMNS = 10_000
 FAST_PATH_BYTES = 2 << 20  # below this the careful reader is as quick as importing pandas
@@ -46,6 +50,7 @@ _CHUNK_BYTES = 16 << 20  # text per chunk of rows: pandas pays ~0.1 s a chunk to
 _CAREFUL_CHUNK_CELLS = 1 << 16  # cells the careful reader holds as text at once
 _COMPACT_ROWS = 4096
 _SHOWN_COLUMNS = 20
+LAYOUT_SHARE = 0.2  # of a load's progress: reading the bytes, checking them and counting the rows
 
 
 class CellError(DatasetError):
@@ -73,11 +78,15 @@ class Columns:
 
 
 class CsvFile:
-    def __init__(self, path: str | Path, header: str | bool = "auto", quote: bool = True) -> None:
+    def __init__(self, path: str | Path, header: str | bool = "auto", quote: bool = True,
+                 progress: Progress | None = None) -> None:
         self.path = Path(path)
         self.file = shown_path(self.path.name)
         self.quote = quote
+        self.progress = progress or (lambda done: None)
+        self.progress(0.0)
         self.raw = read_regular_file(self.path)
+        self.progress(LAYOUT_SHARE * 0.3)
         self.start = len(_BOM) if self.raw.startswith(_BOM) else 0
         head = self._head()
         self.delimiter = sniff_delimiter(head)
@@ -92,6 +101,7 @@ class CsvFile:
         self.width = len(first)
         self.has_header = looks_like_header([cells for cells, _ in rows]) if header == "auto" else header
         self.n_rows = self._count_rows()
+        self.progress(LAYOUT_SHARE)
         if not self.has_header:
             self.names = [f"column_{j + 1}" for j in range(self.width)]
             return
@@ -200,6 +210,7 @@ class CsvFile:
             rows += len(starts) - blank
             lines_before += len(starts)
             pos = end
+            self.progress(LAYOUT_SHARE * (0.3 + 0.7 * pos / len(raw)))
         return rows
 
     def _header_names(self, cells: list[str], line: int) -> list[str]:
@@ -333,6 +344,7 @@ class CsvFile:
                 if first_bad[k] < 0:
                     first_bad[k] = row + int(np.argmax(bad[:, k]))
             row += m
+            self.progress(LAYOUT_SHARE + (1 - LAYOUT_SHARE) * row / max(n, 1))
         if row != n:
             raise Disagreement
         # Raised only now that the rows are known to be the careful reader's, so that re-reading
