@@ -30,6 +30,8 @@ from .data.specs import rebased
 from .document import Document
 from .export_actions import install_export
 from .inspector import InspectorPanel
+from .landscape_view import install_landscape
+from .math_view import install_math
 from .palette import PalettePanel
 from .predict_panel import install_predict
 from .problems import ProblemsPanel
@@ -71,6 +73,8 @@ class MainWindow(QMainWindow):
         self.training = install_training(self)
         self.export = install_export(self, self.export_menu)
         self.predict = install_predict(self)
+        self.math = install_math(self)
+        self.landscape = install_landscape(self)
         if "loss" in self.docks:  # the data's previews share the wide bottom slot with the plots, as a tab
             self.tabifyDockWidget(self.docks["loss"], self.docks["dataset"])
             self.docks["loss"].raise_()
@@ -532,6 +536,7 @@ class MainWindow(QMainWindow):
             return
         self.training.shutdown()  # stop the run and join the training thread
         self.document.cancel_loading()
+        self.landscape.shutdown()
         self.recovery.clear()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())

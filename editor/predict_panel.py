@@ -376,6 +376,8 @@ class ForwardView(QWidget):
 class PredictPanel(QWidget):
     """Type, paste or pick a row and see the network's prediction and every node's values."""
 
+    row_changed = Signal()  # a new row was predicted: another row, or the same values from another sample
+
     def __init__(self, document, session=None) -> None:
         super().__init__()
         self.document = document
@@ -394,6 +396,7 @@ class PredictPanel(QWidget):
         self.last_columns: dict[str, np.ndarray] = {}
         self.last_values: dict[str, np.ndarray] = {}
         self.last_row: np.ndarray | None = None
+        self._row_sample: int | None = None  # the sample last_row came from (None: typed)
         self.refresh_count = 0  # forward passes shown (tests, and the throttle's own check)
         self._key = ""
         self._stale = True  # the network must be rebuilt (graph, dataset or settings changed)
@@ -744,7 +747,10 @@ class PredictPanel(QWidget):
         except (NeuroCanvasError, ValueError, FloatingPointError) as e:
             self._show_error(str(e))
             return
-        self.last_row, self.last_values, self.last_columns = row, values, columns
+        changed = self.last_row is None or not np.array_equal(row, self.last_row) or self.from_sample != self._row_sample
+        self.last_row, self.last_values, self.last_columns, self._row_sample = row, values, columns, self.from_sample
+        if changed:
+            self.row_changed.emit()
         self.refresh_count += 1
         self._show_image(row)
         self._show(values, columns)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 
@@ -122,3 +122,12 @@ def font(point_delta: float = 0, bold: bool = False) -> QFont:
     f.setPointSizeF(max(6.0, f.pointSizeF() + point_delta))
     f.setBold(bold)
     return f
+
+
+MATH_FAMILIES = ("STIX Two Math", "Cambria Math", "Latin Modern Math", "DejaVu Serif", "Cambria", "Times New Roman")
+
+
+def math_family() -> str:
+    """A serif face for formulas, with the subscripts and operators the Math view writes (∂, ₀, ᵢ, √)."""
+    available = set(QFontDatabase.families())
+    return next((f for f in MATH_FAMILIES if f in available), "serif")

@@ -183,7 +183,8 @@ def _data_layers_shortcut(model: Model, flat: _Flat, center: np.ndarray, basis: 
     for node, layer, sources in model.plan:
         if not layer.params or not all(s in model.input_ids for s in sources):
             continue
-        terms = _affine_terms(model, flat, center, basis, node, layer, [x] * len(sources))
+        inputs = [model.layers[s].forward([x], False) for s in sources]  # an image input reshapes the rows
+        terms = _affine_terms(model, flat, center, basis, node, layer, inputs)
         if terms is not None:
             layer.forward = _combination(*terms, coefficients)
             patched.append(layer)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .datasets import Dataset, load_dataset
+from .datasets.files import Reading, read_regular_file
 from .errors import GraphError, NeuroCanvasError, ParamError, ProjectError
 from .graph import Graph
 from .runs import Runs
@@ -34,6 +35,7 @@ DTYPES = ("float32", "float64")
 DEFAULT_DATASET = {"source": "generated", "name": "xor", "samples": 400, "noise": 0.1, "seed": 1}
 # What a project file may hold, so that whatever loads also saves and other JSON readers agree:
 MAX_FILE_BYTES = 256 * 2**20  # a trained digits project is about 100 kB
+PROJECT_FILES = Reading(ProjectError, "projects", "project files")
 MAX_DEPTH = 32  # levels of objects and lists; a project needs about 6
 MAX_INTEGER = 2**53  # beyond it, JSON readers that hold numbers as doubles round integers
 MAX_DIMENSIONS = 32  # of a saved parameter array
@@ -199,7 +201,7 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
 def load_project(path: str | os.PathLike) -> Project:
     path = Path(path)
     try:
-        text = _read_file(path).decode("utf-8")
+        text = read_regular_file(path, MAX_FILE_BYTES, PROJECT_FILES).decode("utf-8")
     except UnicodeDecodeError as e:
         raise ProjectError(f"{path}: not UTF-8 text (byte {e.start})") from None
     try:
@@ -216,31 +218,6 @@ def load_project(path: str | os.PathLike) -> Project:
         raise ProjectError(*(f"{path.name}: {m}" for m in e.messages)) from None
     project.path = path
     return project
-
-
-def _read_file(path: Path) -> bytes:
-    """The bytes of a regular file of at most MAX_FILE_BYTES; a pipe or a device is refused unread."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError:
-        raise ProjectError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ProjectError(f"{path}: is a folder, not a project file") from None
-    except OSError as e:
-        raise ProjectError(f"{path}: cannot be read ({e.strerror})") from None
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise ProjectError(f"{path}: is a folder, not a project file")
-        if not stat.S_ISREG(info.st_mode):
-            raise ProjectError(f"{path}: not a regular file (a pipe or a device), not a project file")
-        try:
-            data = f.read(MAX_FILE_BYTES + 1)
-        except OSError as e:
-            raise ProjectError(f"{path}: cannot be read ({e.strerror})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ProjectError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB, too large for a project file")
-    return data
 
 
 def check_json(value: object, where: str = "") -> None:

@@ -262,6 +262,20 @@ def test_optimizer_state_of_a_run_is_used():
     assert e.line("m").numbers[1] == pytest.approx(old_m)
 
 
+def test_loading_a_later_moment_explains_as_a_fresh_explainer_does():
+    project = load_project(PROJECTS / "xor.ncproj")
+    explainer = Explainer.for_project(project)
+    trainer = project.trainer()
+    trainer.run(2)
+    state = trainer.optimizer.state_dict()
+    fresh = Explainer(project.graph, explainer.dataset, project.training, trainer.model.copy_parameters(), state)
+    explainer.load(trainer.model.copy_parameters(), state)
+    loaded, expected = (x.explain(x.sample(3), "out", 0, 1) for x in (explainer, fresh))
+    assert loaded.to_dict() == expected.to_dict() and not loaded.notes
+    explainer.load()  # back to the start: initial values, the optimizer's first step
+    again = explainer.explain(explainer.sample(3), "out", 0, 1)
+    assert again.notes and "step" not in again.optimizer.split("—")[1]
+
 def test_typed_values_are_standardized_like_the_dataset():
     project = load_project(PROJECTS / "08-digits.ncproj")
     explainer = Explainer.for_project(project)
@@ -282,3 +296,12 @@ def test_untrained_project_starts_from_trainings_initial_values():
         assert np.array_equal(value, initial[name].astype(np.float64))
     e = explainer.explain(explainer.sample(0))
     assert e.notes == ["not trained yet: the parameters are the seeded initial values"]
+
+
+def test_whole_pixels_read_whole_after_float32_standardization():
+    """Regression: features held in float32 came back from standardization as −1.609×10⁻⁹, not 0."""
+    explainer = Explainer.for_project(load_project(PROJECTS / "08-digits.ncproj"))
+    assert explainer.dataset.x.dtype == np.float32
+    sample = explainer.sample(0)
+    assert sample.description.startswith("row 0: pixel_0_0 = 0, pixel_0_1 = 0, pixel_0_2 = 5, pixel_0_3 = 13,")
+    assert sample.raw == [float(v) for v in np.round(sample.raw)]

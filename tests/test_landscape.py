@@ -139,7 +139,7 @@ def test_every_grid_value_is_the_models_loss_there(first_layer):
     if first_layer == "Maxout":
         project.graph.remove_node("h")
         project.graph.add_node("Maxout", {"units": 32, "pieces": 2}, node_id="h")
-        project.graph.connect("pixels", "h")
+        project.graph.connect("flat", "h")
         project.graph.connect("h", "relu")
     trainer = project.trainer()
     trainer.run(1)
@@ -149,3 +149,52 @@ def test_every_grid_value_is_the_models_loss_there(first_layer):
     for i, j in ((0, 0), (4, 1), (3, 4)):
         # float32: the same up to rounding (a Maxout taken for affine would be far off)
         assert land.loss[j, i] == pytest.approx(loss_at(trainer, land, i, j, x, t), rel=1e-4)
+
+
+def test_an_image_network_combines_its_convolution_on_the_reshaped_input():
+    """Regression: the first layer's shortcut fed it the flat rows, which a convolution cannot take."""
+    trainer, _ = trained("12-digits-cnn.ncproj", 0)
+    x, t = fixed_subsample(trainer.x_train, trainer.t_train, 16)
+    land = loss_landscape(trainer.model, x, t, method="random", resolution=3, seed=1)
+    assert land.center_loss == pytest.approx(current_loss(trainer, x, t), rel=1e-6)
+    corner = {k: trainer.model.parameters[k] - land.directions[0][k] - land.directions[1][k]
+              for k in trainer.model.parameters}
+    trainer.model.load_parameters(corner)
+    assert land.loss[0, 0] == pytest.approx(current_loss(trainer, x, t), rel=1e-4)
+
+
+def test_the_child_process_computes_what_the_engine_computes_and_can_be_cancelled():
+    from engine.landscape import LandscapeCancelled as Cancelled
+    from engine.landscape_process import LandscapeError, LandscapeProcess, LandscapeRequest, compute
+
+    trainer, path = trained("xor.ncproj", 3)
+    x, t = fixed_subsample(trainer.x_train, trainer.t_train, 64)
+    request = LandscapeRequest(trainer.model.clone(), x, t, path, "pca", 9)
+    here, _ = compute(request)
+    process = LandscapeProcess()
+    try:
+        progress = []
+        land, path_loss, seconds = process.compute(request, lambda done, rows: progress.append((done, rows)))
+        assert np.array_equal(land.loss, here.loss) and np.array_equal(land.trajectory, here.trajectory)
+        assert path_loss is None and seconds > 0 and progress[0] == (0, 9) and progress[-1] == (8, 9)
+        with pytest.raises(LandscapeError, match="one or two parameters"):
+            process.compute(LandscapeRequest(request.model, x, t, path, "parameters", 3), lambda *_: None)
+        big = LandscapeRequest(request.model, trainer.x_train, trainer.t_train, path, "random", 401)
+        with pytest.raises(Cancelled):
+            process.compute(big, lambda done, rows: done == 2 and process.cancel())
+        process.cancel()  # a cancel with nothing computing is passed over: the next request runs
+        assert process.compute(request, lambda *_: None)[0].loss.shape == (9, 9)
+    finally:
+        process.close()
+
+
+def test_a_curves_request_brings_the_loss_at_each_snapshot():
+    from engine.landscape_process import LandscapeRequest, compute
+
+    trainer, path = trained("01-one-weight.ncproj", 3)
+    land, path_loss = compute(LandscapeRequest(trainer.model, trainer.x_train, trainer.t_train, path, "auto", 21,
+                                               path_loss=True))
+    weights = np.array([p["w.weight"][0, 0] for p in path], dtype=np.float64)
+    x, y = np.array([1.0, 2, 3, 4]), np.array([2.0, 4, 6, 8])
+    assert path_loss == pytest.approx(0.5 * ((weights[:, None] * x - y) ** 2).mean(axis=1), rel=1e-5)
+    assert trainer.model.parameters["w.weight"][0, 0] == path[-1]["w.weight"][0, 0]  # put back as it was

@@ -123,7 +123,7 @@ def test_unreadable_files(tmp_path, content, message):
 
 
 def test_missing_file():
-    with pytest.raises(ProjectError, match="no such file"):
+    with pytest.raises(ProjectError, match="file not found"):
         load_project("/nonexistent/x.ncproj")
 
 
@@ -212,9 +212,9 @@ def test_json_the_parser_cannot_take_is_one_line(tmp_path, text, message):
 def test_a_pipe_or_a_device_is_refused_without_reading(tmp_path):
     fifo = tmp_path / "fifo.ncproj"
     os.mkfifo(fifo)  # opening it for reading would wait for a writer for ever
-    with pytest.raises(ProjectError, match="fifo.ncproj: not a regular file"):
+    with pytest.raises(ProjectError, match="fifo.ncproj: is a pipe \\(FIFO\\); NeuroCanvas reads projects from regular files only"):
         load_project(fifo)
-    with pytest.raises(ProjectError, match="/dev/zero: not a regular file"):
+    with pytest.raises(ProjectError, match="/dev/zero: is a device; NeuroCanvas reads projects from regular files only"):
         load_project("/dev/zero")
 
 
@@ -222,7 +222,7 @@ def test_a_file_over_the_size_limit_is_refused(tmp_path):
     path = tmp_path / "huge.ncproj"
     with open(path, "wb") as f:
         f.truncate(257 * 2**20)  # sparse: no disk is used
-    with pytest.raises(ProjectError, match="larger than 256 MB"):
+    with pytest.raises(ProjectError, match="257 MB; NeuroCanvas reads project files of up to 256 MB"):
         load_project(path)
 
 

@@ -199,3 +199,20 @@ def test_pause_right_after_train_stops_the_run(qtbot, window):
     s.pause()
     qtbot.waitUntil(lambda: s.running is None, timeout=20_000)
     assert s.epoch < 100_000
+
+
+def test_the_output_view_draws_another_runs_boundary_beside_this_one(qtbot, window):
+    s = window.training.session
+    train_epochs(qtbot, window, 3)
+    s.reset_parameters()
+    train_epochs(qtbot, window, 1)
+    view = window.training.views["Output"]
+    window.training.docks["Output"].raise_()
+    view.refresh()
+    assert view.compare_box.isVisible() and view.compare_box.count() == 2
+    view.compare_box.setCurrentIndex(1)
+    view.refresh()
+    assert view.compare_plot is not None and "Run 1" in view.compare_box.currentText()
+    first = view.compare_image.image.copy()
+    np.testing.assert_array_equal(first.shape[:2], (72, 72))
+    assert not np.array_equal(first, view.image.image), "another run's boundary, not this one's"

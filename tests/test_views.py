@@ -212,3 +212,14 @@ def test_the_loss_view_says_to_fix_the_graph_first(qtbot, window):
     qtbot.waitUntil(lambda: not s.can_train, timeout=5_000)
     loss = shown(qtbot, window, "Loss")
     assert loss.message.text() == s.reason and s.reason.startswith("Fix the graph first")
+
+
+def test_a_curve_without_validation_rows_draws(qtbot, window, caplog):
+    """Regression: a regression of one feature and no validation split (lessons 00, 01, 04) failed
+    in the Output view: an empty target array cannot be reshaped to (0, -1)."""
+    open_example(qtbot, window, "01-one-weight.ncproj")
+    train(qtbot, window)
+    with caplog.at_level(logging.ERROR):
+        view = shown(qtbot, window, "Output")
+    assert view.mode == "curve" and not caplog.records
+    assert len(view.train_points.data) == 4 and len(view.val_points.data) == 0

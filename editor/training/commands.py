@@ -1,4 +1,4 @@
-"""Undoable edits of the project's training settings (saved with the project)."""
+"""Undoable edits of the project's training settings and, by hand, of its trained state (saved with the project)."""
 from __future__ import annotations
 
 import copy
@@ -32,3 +32,19 @@ class TrainingSettingCommand(QUndoCommand):
         self.new = other.new
         self.setObsolete(self.new == self.old)
         return True
+
+
+class TrainedStateCommand(QUndoCommand):
+    """Parameters and optimizer state set by hand — the Math view's Step: one update on one sample.
+    ``before`` and ``after`` are (parameters, optimizer state) pairs; ``restore(parameters, state)``
+    is the session's, and copies what it is given."""
+
+    def __init__(self, text: str, before: tuple[dict, dict], after: tuple[dict, dict], restore) -> None:
+        super().__init__(text)
+        self.before, self.after, self.restore = before, after, restore
+
+    def redo(self) -> None:
+        self.restore(*self.after)
+
+    def undo(self) -> None:
+        self.restore(*self.before)

@@ -76,6 +76,7 @@ class RunsPanel(QWidget):
         self.message = QLabel(wordWrap=True)
         self.message.hide()
         layout.addWidget(self.message)
+        self._shown_epoch: tuple[int, int] | None = None
         session.runs_changed.connect(self.refresh)
         session.progressed.connect(self._progressed)
         self.refresh()
@@ -120,10 +121,11 @@ class RunsPanel(QWidget):
         item.setToolTip(NAME, "\n".join(filter(None, [run.name, f"began: {why}" if why else "", events])))
 
     def _progressed(self) -> None:
-        """While training, only the current run's numbers change."""
+        """While training, only the current run's numbers change, once an epoch."""
         current = self.session.run
-        if current is None:
+        if current is None or (current.id, current.epoch) == self._shown_epoch:
             return
+        self._shown_epoch = (current.id, current.epoch)
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
             if item.data(0, ID_ROLE) == current.id:

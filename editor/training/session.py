@@ -30,6 +30,7 @@ from engine.runner import Progress, RunResult, TrainingProcess, epochs_left
 from engine.runs import Run, Runs, Setup, classify
 from engine.trainer import Snapshot, Trainer
 
+from .commands import TrainedStateCommand
 from .live import LiveData
 
 # Settings the running trainer reads afresh at every batch or epoch: written straight into it.
@@ -327,7 +328,61 @@ class TrainingSession(QObject):
 
     @property
     def trained(self) -> bool:
-        return bool(self.epoch or self.batch or self.total_batches or self.history.get("loss"))
+        stepped = self.trainer is not None and bool(self.trainer.optimizer.state)  # e.g. by the Math view's Step
+        return bool(self.epoch or self.batch or self.total_batches or self.history.get("loss") or stepped)
+
+    # ---- the trained state, read and set by hand (the Math view, the Landscape) -------------------------
+    def current_parameters(self) -> dict[str, np.ndarray] | None:
+        """The parameters the views show: the shown frame's or the latest (copies, safe while a run goes on)."""
+        return self.detail.parameters if self.detail is not None else None
+
+    def optimizer_state(self) -> dict | None:
+        """The optimizer's state (``Optimizer.state_dict()``) with those parameters: the shown frame's,
+        else the idle trainer's; None during a run between frames (its optimizer lives in the
+        training process), or without a trainer."""
+        detail = self.detail
+        if detail is not None and detail.state is not None and (self.shown is not None or self.running):
+            return detail.state.optimizer_state
+        if self.trainer is None or self.running:
+            return None
+        return self.trainer.optimizer.state_dict()
+
+    @property
+    def can_step_by_hand(self) -> bool:
+        """An update by hand (``take_step``) applies to the present: idle, the timeline at the latest."""
+        return self.trainer is not None and not self.running and self.shown is None
+
+    def take_step(self, parameters: dict[str, np.ndarray], optimizer_state: dict, text: str) -> bool:
+        """New parameters and optimizer state from one update taken by hand, as ONE undoable command
+        (undo puts back the parameters and the optimizer state before it). Only ``can_step_by_hand``."""
+        if not self.can_step_by_hand:
+            return False
+        before = (self.trainer.model.copy_parameters(), self.trainer.optimizer.state_dict())
+        self.document.undo_stack.push(TrainedStateCommand(text, before, (parameters, optimizer_state), self.restore_state))
+        return True
+
+    def restore_state(self, parameters: dict[str, np.ndarray], optimizer_state: dict) -> None:
+        """Set the trainer's parameters and optimizer state (an undo or redo): a run stops first, and
+        what no longer fits the graph (edited since) keeps its values."""
+        self._resume_after = None
+        self._stop_and_wait()
+        self.document.flush()  # a graph edit waiting for validation rebuilds the trainer first
+        t = self.trainer
+        if t is None:
+            self.document.project.parameters = {k: v.copy() for k, v in parameters.items()}
+            return
+        t.model.load_parameters(parameters, strict=False)
+        fits = {name for name, p in t.model.parameters.items()
+                if all(np.shape(b) == p.shape for b in optimizer_state.get("buffers", {}).get(name, {}).values())}
+        t.optimizer.load_state_dict({
+            "step": {k: v for k, v in optimizer_state.get("step", {}).items() if k in fits},
+            "buffers": {k: {b: np.asarray(v, dtype=t.dtype) for b, v in bs.items()}
+                        for k, bs in optimizer_state.get("buffers", {}).items() if k in fits},
+        })
+        self._commit()
+        self._take_detail(take_frame(t))  # the views draw the new present (not a frame of the run's timeline)
+        self.progressed.emit()
+        self.state_changed.emit()
 
     @property
     def settings(self) -> dict:

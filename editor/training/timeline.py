@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QToolButton,
 from .session import TrainingSession
 
 REPLAY_MS = 80  # a frame every 80 ms when replaying: about 12 a second
+FOLLOW_MS = 250  # while training, new frames move the bar at most 4 times a second
 
 
 class TimelineBar(QWidget):
@@ -44,11 +45,20 @@ class TimelineBar(QWidget):
         self._positions: list[float] = []
         self._replay = QTimer(self, interval=REPLAY_MS)
         self._replay.timeout.connect(self._next_frame)
-        session.timeline_changed.connect(self.refresh)
-        session.state_changed.connect(self.refresh)
+        self._follow = QTimer(self, singleShot=True, interval=FOLLOW_MS)
+        self._follow.timeout.connect(self.refresh)
+        session.timeline_changed.connect(self._changed)
+        session.state_changed.connect(self._changed)
         self.refresh()
 
     # ---- following the session -----------------------------------------------------------------
+    def _changed(self) -> None:
+        """At once when idle (a person drags or steps); coalesced while a run sends frames."""
+        if not self.session.running:
+            self.refresh()
+        elif not self._follow.isActive():
+            self._follow.start()
+
     def refresh(self) -> None:
         s = self.session
         self._positions = list(s.frame_positions)

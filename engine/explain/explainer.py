@@ -135,12 +135,19 @@ class Explainer:
         seed = self.settings["seed"]
         self.model = Model(graph, np.float64, seed, dataset)
         # The initial values in the training dtype (float32 values are not float64 ones).
-        start = Model(graph, self.dtype, seed, dataset).copy_parameters()
+        self._start = Model(graph, self.dtype, seed, dataset).copy_parameters()
+        self.optimizer = make_optimizer(self.settings["optimizer"])
+        self.load(parameters, optimizer_state)
+
+    def load(self, parameters: dict[str, np.ndarray] | None = None, optimizer_state: dict | None = None) -> None:
+        """Other parameters and optimizer state (a run's later moment) into the same compiled network:
+        as the constructor takes them, without compiling again."""
         parameters = parameters or {}
+        start = self._start
         fitting = {k: v for k, v in parameters.items() if k in start and v.shape == start[k].shape}
         self.model.load_parameters({**start, **fitting})
         self.initialized = sorted(set(start) - set(fitting))  # the parameters not from the project
-        self.optimizer = make_optimizer(self.settings["optimizer"])
+        self.optimizer.reset()
         if optimizer_state:
             self.optimizer.load_state_dict(optimizer_state)
             for state in self.optimizer.state.values():
@@ -172,7 +179,7 @@ class Explainer:
     def _sample(self, features: np.ndarray, target, index: int | None) -> Sample:
         ds = self.dataset
         features = np.asarray(features, dtype=np.float64)
-        raw = features if ds.mean is None else _snap(features * ds.std + ds.mean)
+        raw = features if ds.mean is None else _snap(features * ds.std + ds.mean, ds.x.dtype)
         shown = ", ".join(f"{name} = {Num(v).text()}" for name, v in zip(ds.feature_names[:SHOWN_FEATURES], raw))
         if len(raw) > SHOWN_FEATURES:
             shown += f", … ({len(raw)} features)"
@@ -263,8 +270,10 @@ def span(count: int, what: str, plural: str | None = None) -> str:
     return f"only {what} 0" if count == 1 else f"{plural or what + 's'} 0 … {count - 1}"
 
 
-def _snap(raw: np.ndarray) -> np.ndarray:
+def _snap(raw: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """Un-standardized values with the round-off of (x − mean) / std · std + mean removed where
-    the data were whole numbers (pixels, counts): 12, not 12.000000000000002."""
+    the data were whole numbers (pixels, counts): 12, not 12.000000000000002 — nor −1.6×10⁻⁹ for a
+    0 held in float32, whose round-off is larger."""
     whole = np.round(raw)
-    return np.where(np.abs(raw - whole) < 1e-9, whole, raw)
+    tolerance = 64 * np.finfo(dtype).eps * np.maximum(np.abs(whole), 1.0)
+    return np.where(np.abs(raw - whole) < tolerance, whole, raw)

@@ -25,6 +25,16 @@ class _Pool2DLayer(Layer):
         k, s = self.pool_size, self.stride
         return window_view(x, k, k, s, conv_output_size(h, k, s, 0, 0), conv_output_size(w, k, s, 0, 0))
 
+    def _spread(self, grad: np.ndarray, share) -> list[np.ndarray | None]:
+        """The input gradient: each window offset's pixels get ``grad · share(offset index)``."""
+        if not self.need_input_grad:
+            return [None]
+        dx = np.zeros(self.in_shape, dtype=grad.dtype)
+        windows = self._windows(dx)
+        for index, (i, j) in enumerate(self.offsets):
+            self._give(windows[:, :, i, j], grad, share(index))
+        return [dx]
+
     def _give(self, pixels: np.ndarray, grad: np.ndarray, share) -> None:
         """Pass ``grad · share`` to the input ``pixels`` one window offset read. Overlapping
         windows share pixels, whose gradients add up; disjoint ones write theirs in place."""
@@ -57,13 +67,7 @@ class MaxPool2DLayer(_Pool2DLayer):
         return out
 
     def backward(self, grad):
-        if not self.need_input_grad:
-            return [None]
-        dx = np.zeros(self.in_shape, dtype=grad.dtype)
-        windows = self._windows(dx)
-        for index, (i, j) in enumerate(self.offsets):
-            self._give(windows[:, :, i, j], grad, self.argmax == index)
-        return [dx]
+        return self._spread(grad, lambda index: self.argmax == index)
 
 
 class AvgPool2DLayer(_Pool2DLayer):
@@ -80,14 +84,8 @@ class AvgPool2DLayer(_Pool2DLayer):
         return out
 
     def backward(self, grad):
-        if not self.need_input_grad:
-            return [None]
-        dx = np.zeros(self.in_shape, dtype=grad.dtype)
-        windows = self._windows(dx)
         share = grad.dtype.type(1.0 / self.pool_size**2)
-        for i, j in self.offsets:
-            self._give(windows[:, :, i, j], grad, share)
-        return [dx]
+        return self._spread(grad, lambda index: share)
 
 
 class _Pool2D(NodeType):

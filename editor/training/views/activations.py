@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QSpinBox
 
 from .. import colors
-from .base import NodeChooser, View, colour_bar, f32, finite, histogram, index_ticks, mosaic, symmetric
+from .base import View, colour_bar, f32, finite, histogram, index_ticks, mosaic, symmetric
 
 RELU_LIKE = ("relu",)
 NON_NEGATIVE = ("relu", "sigmoid", "softmax", "softplus", "relu6", "hard_sigmoid")
@@ -18,10 +18,7 @@ class ActivationsView(View):
 
     def __init__(self, hub) -> None:
         super().__init__(hub)
-        self.header.addWidget(QLabel("Node"))
-        self.chooser = NodeChooser(None)
-        self.chooser.currentIndexChanged.connect(lambda *_: setattr(self, "dirty", True))
-        self.header.addWidget(self.chooser)
+        self.chooser = self.add_node_chooser()
         self.sample_label = QLabel("Sample")
         self.sample = QSpinBox(minimum=1)
         self.sample.setToolTip("Which sample of the probe batch the feature maps show")

@@ -169,6 +169,14 @@ class View(QWidget):
         colors.style_plot(plot)
         return plot
 
+    def add_node_chooser(self) -> NodeChooser:
+        """"Node [chooser]" in the header; choosing one redraws the view."""
+        self.header.addWidget(QLabel("Node"))
+        chooser = NodeChooser(None)
+        chooser.currentIndexChanged.connect(lambda *_: setattr(self, "dirty", True))
+        self.header.addWidget(chooser)
+        return chooser
+
     def plots(self) -> list[pg.PlotItem]:
         return [item for item in self.graphics.ci.items if isinstance(item, pg.PlotItem)]
 

@@ -25,6 +25,8 @@ class ViewHub(QObject):
         self.selected: list[str] = []
         self.selected_unit: tuple[str, int] | None = None  # (node id, unit): a neuron picture clicked
         self._plane_cache = (None, None)
+        self._other_cache: tuple = (None, None, None)
+        self._other_model, self._other_model_for = None, None
         self._line_cache = (None, None)
         self._predict_cache: dict = {}
         self._failed: set[str] = set()  # views whose refresh raised: logged once each
@@ -36,6 +38,7 @@ class ViewHub(QObject):
         session.progressed.connect(self.mark_dirty)
         session.state_changed.connect(self.mark_dirty)
         session.cleared.connect(self.clear)
+        session.runs_changed.connect(self.mark_dirty)
 
     def mark_dirty(self) -> None:
         for view in self.views.values():
@@ -112,6 +115,22 @@ class ViewHub(QObject):
             values = {k: np.asarray(v).reshape(grid.size * grid.size, -1).copy() for k, v in model.values.items()}
         self._plane_cache = (key, (values, rect))
         return values, rect
+
+    def plane_of(self, parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+        """Every node's output over the plane for other parameters (another run's), on a model of its own."""
+        s = self.session
+        if s.view_model is None or s.plane_grid is None:
+            return None
+        key = id(parameters)
+        if self._other_cache[0] != key:
+            if self._other_model is None or self._other_model_for is not s.view_model:
+                self._other_model, self._other_model_for = s.view_model.clone(), s.view_model
+            model = self._other_model
+            model.load_parameters(parameters, strict=False)
+            model.forward(s.plane_grid.points(model.dtype))
+            values = {k: np.asarray(v).reshape(s.plane_grid.size ** 2, -1).copy() for k, v in model.values.items()}
+            self._other_cache = (key, values, parameters)  # holding the parameters keeps their id unique
+        return self._other_cache[1]
 
     def line(self) -> tuple[dict[str, np.ndarray], tuple[float, float]] | None:
         """Every node's output over LINE points across the one-feature input range, and that range."""

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel
 
 from .. import colors
 from ..units import unit_levels, unit_nodes
-from .base import GRID, NodeChooser, View, class_legend, colour_bar, f32, point_outline
+from .base import GRID, View, class_legend, colour_bar, f32, point_outline
 
 MAX_MAPS = 36  # a larger layer shows its first MAX_MAPS units (and says how many more it has)
 MIN_MAP = 64  # pixels: a map narrower than this is not worth drawing
@@ -33,10 +33,7 @@ class NeuronsView(View):
 
     def __init__(self, hub) -> None:
         super().__init__(hub)
-        self.header.addWidget(QLabel("Node"))
-        self.chooser = NodeChooser(None)
-        self.chooser.currentIndexChanged.connect(lambda *_: setattr(self, "dirty", True))
-        self.header.addWidget(self.chooser)
+        self.chooser = self.add_node_chooser()
         self.summary = QLabel()
         self.header.addWidget(self.summary, 1)
         self.maps: list[pg.PlotItem] = []

@@ -5,10 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QLabel,
-)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel
 
 from ... import style
 from .. import colors
@@ -27,7 +24,15 @@ class OutputView(View):
         self.discrete_box.setToolTip("Show the predicted class instead of the probability")
         self.discrete_box.toggled.connect(lambda *_: setattr(self, "dirty", True))
         self.header.addWidget(self.discrete_box)
+        self.compare_label = QLabel("Beside")
+        self.compare_box = QComboBox()
+        self.compare_box.setToolTip("Another run's boundary side by side with this one's (its last parameters)")
+        self.compare_box.currentIndexChanged.connect(lambda *_: setattr(self, "dirty", True))
+        self.header.addWidget(self.compare_label)
+        self.header.addWidget(self.compare_box)
         self.plot = self.add_plot(0, 0)
+        self.compare_plot: pg.PlotItem | None = None
+        self.compare_image: pg.ImageItem | None = None
         self.mode = None
         self.bar = None
         self.legend: pg.LegendItem | None = None  # beside the plot: what each colour and mark is
@@ -36,6 +41,7 @@ class OutputView(View):
     def clear(self) -> None:
         self.mode = None
         self._ranged = None
+        self._remove_compare()
 
     def apply_theme(self) -> None:
         super().apply_theme()
@@ -222,6 +228,58 @@ class OutputView(View):
         if self._ranged is not info:
             self._ranged = info
             self.plot.setRange(rect, padding=0)
+        self._draw_compare(rect)
+
+    # ---- another run beside this one -----------------------------------------------------------------
+    def _comparable(self) -> list:
+        """Earlier runs whose last parameters fit this graph: their boundaries can be drawn beside."""
+        s = self.session
+        current = s.run
+        if current is None:
+            return []
+        return [r for r in s.runs if r.id != current.id and r.parameters is not None and r.layout == current.layout]
+
+    def _draw_compare(self, rect: QRectF) -> None:
+        runs = self._comparable()
+        items = [(f"{r.name} (epoch {r.epoch})", r.id) for r in runs]
+        if [(self.compare_box.itemText(i), self.compare_box.itemData(i)) for i in range(1, self.compare_box.count())] != items:
+            chosen = self.compare_box.currentData()
+            self.compare_box.blockSignals(True)
+            self.compare_box.clear()
+            self.compare_box.addItem("—", None)
+            for text, run_id in items:
+                self.compare_box.addItem(text, run_id)
+            self.compare_box.setCurrentIndex(max(self.compare_box.findData(chosen), 0))
+            self.compare_box.blockSignals(False)
+        self.compare_label.setVisible(bool(items))
+        self.compare_box.setVisible(bool(items))
+        run_id = self.compare_box.currentData()
+        if run_id is None or self.session.info.task != "classification":
+            self._remove_compare()
+            return
+        out = self.hub.plane_of(self.session.runs.get(run_id).parameters)
+        if out is None:
+            return
+        if self.compare_plot is None:
+            self.compare_plot = self.add_plot(0, 2)
+            self.compare_plot.setAspectLocked(True)
+            self.compare_plot.setXLink(self.plot)
+            self.compare_plot.setYLink(self.plot)
+            self.compare_image = pg.ImageItem(axisOrder="row-major")
+            self.compare_plot.addItem(self.compare_image)
+        out = out[self.session.info.output_id]
+        probs = np.stack([1 - out[:, 0], out[:, 0]], axis=1) if out.shape[1] == 1 else out
+        rgb = self._blend(probs).reshape(GRID, GRID, 3)
+        self.compare_image.setImage(np.ascontiguousarray(rgb, dtype=np.float32), levels=(0, 255), autoLevels=False)
+        self.compare_image.setRect(rect)
+        self.compare_plot.setTitle(self.compare_box.currentText(), size="9pt")
+        self.plot.setTitle(self.session.run.name if self.session.run else "", size="9pt")
+
+    def _remove_compare(self) -> None:
+        if self.compare_plot is not None:
+            self.graphics.removeItem(self.compare_plot)
+            self.compare_plot = self.compare_image = None
+            self.plot.setTitle(None)
 
     def _blend(self, probs: np.ndarray) -> np.ndarray:
         """Each point's colour: the class colours weighted by probability, paled toward the background

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QLabel
 
 from .. import colors
 from ..units import input_image_shape, mosaic, weight_tiles
-from .base import NodeChooser, View, colour_bar, f32, index_ticks, symmetric
+from .base import View, colour_bar, f32, index_ticks, symmetric
 
 
 class WeightsView(View):
@@ -20,18 +20,12 @@ class WeightsView(View):
 
     def __init__(self, hub) -> None:
         super().__init__(hub)
-        self.header.addWidget(QLabel("Node"))
-        self.chooser = NodeChooser(None)
-        self.chooser.currentIndexChanged.connect(self._mark)
-        self.header.addWidget(self.chooser)
+        self.chooser = self.add_node_chooser()
         self.summary = QLabel()
         self.header.addWidget(self.summary, 1)
         self.mode: str | None = None
         self.tiles: np.ndarray | None = None  # images mode: (units, channels, height, width), as drawn
         self._shape = None
-
-    def _mark(self) -> None:
-        self.dirty = True
 
     def apply_theme(self) -> None:
         super().apply_theme()

@@ -1,0 +1,192 @@
+"""Loss landscapes in a child process, so that an editor's window stays quick while one computes.
+
+A landscape is thousands of small forward passes. In a thread of the editor's own process they
+hold Python's interpreter lock most of the time, and every paint of the window queues for it
+(measured on the digits lesson, on a busy 2-core machine: stalls of 100–290 ms); in a child
+process both run at full speed. As ``engine.runner``'s training process: a plain
+``python -m engine.landscape_process`` talking pickle over its stdin and stdout, started on
+first use, which never imports the program that started it.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+
+from . import ROOT
+from .errors import NeuroCanvasError
+from .landscape import Landscape, LandscapeCancelled, loss_landscape
+from .model import Model
+
+
+class LandscapeError(NeuroCanvasError):
+    """The landscape cannot be computed (the engine's reason), or the child process ended."""
+
+
+@dataclass
+class LandscapeRequest:
+    """What to compute: ``loss_landscape``'s arguments, and whether to add the loss at each
+    snapshot of the path (for a curve, where the path's points lie on it)."""
+
+    model: Model  # holding the current parameters
+    x: np.ndarray
+    targets: dict[str, np.ndarray]
+    trajectory: list[dict[str, np.ndarray]]
+    method: str
+    resolution: int
+    seed: int = 0
+    path_loss: bool = False
+
+
+def compute(request: LandscapeRequest, cancelled: Callable[[], bool] | None = None) -> tuple[Landscape, np.ndarray | None]:
+    """The landscape, and the loss at each snapshot of the path if asked (else None)."""
+    r = request
+    land = loss_landscape(r.model, r.x, r.targets, r.trajectory, r.method, r.resolution, seed=r.seed,
+                          cancelled=cancelled)
+    if not r.path_loss:
+        return land, None
+    saved = r.model.copy_parameters()
+    losses = []
+    try:
+        for snapshot in r.trajectory:
+            r.model.load_parameters(snapshot, strict=False)
+            r.model.forward(r.x)
+            losses.append(r.model.loss(r.targets))
+    finally:
+        r.model.load_parameters(saved)
+    return land, np.array(losses)
+
+
+class LandscapeProcess:
+    """The child that computes landscapes. ``compute`` blocks until the landscape is done (call it
+    from a worker thread: waiting on the pipe does not hold the interpreter lock); ``cancel`` may
+    be called from any thread meanwhile."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+        self._lock = threading.Lock()  # cancel comes from another thread than compute
+
+    def _ensure_started(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            return
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        self._process = subprocess.Popen([sys.executable, "-m", "engine.landscape_process"],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+
+    def _send(self, message: tuple) -> None:
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                return
+            try:
+                pickle.dump(message, self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                self._process.stdin.flush()
+            except (BrokenPipeError, OSError):
+                pass  # the child has gone: compute() says so
+
+    def compute(self, request: LandscapeRequest,
+                on_progress: Callable[[int, int], None]) -> tuple[Landscape, np.ndarray | None, float]:
+        """``compute(request)`` in the child, and the seconds it took there (without starting the
+        child or sending the request); ``on_progress(rows done, rows)`` as it goes. Raises
+        LandscapeCancelled after ``cancel``, LandscapeError with the reason it cannot."""
+        self._ensure_started()
+        self._send(("compute", request))
+        while True:
+            try:
+                kind, *payload = pickle.load(self._process.stdout)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                self._process = None
+                raise LandscapeError("the landscape process ended unexpectedly") from None
+            if kind == "progress":
+                on_progress(*payload)
+            elif kind == "done":
+                return tuple(payload)
+            elif kind == "cancelled":
+                raise LandscapeCancelled()
+            else:
+                raise LandscapeError(payload[0])
+
+    def cancel(self) -> None:
+        self._send(("cancel",))
+
+    def close(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            process.stdin.close()  # the child's reader sees the end and quits
+            process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+def serve(commands: BinaryIO, reports: BinaryIO) -> None:
+    """The child's loop: compute each request, reporting progress (a row of the grid at a time).
+    A cancel that arrives before a request belongs to an earlier one and is passed over."""
+    inbox: queue.Queue = queue.Queue()
+
+    def read_commands() -> None:
+        while True:
+            try:
+                inbox.put(pickle.load(commands))
+            except (EOFError, OSError, pickle.UnpicklingError):
+                inbox.put(("quit",))
+                return
+
+    threading.Thread(target=read_commands, daemon=True).start()
+
+    def send(*message) -> None:
+        pickle.dump(message, reports, protocol=pickle.HIGHEST_PROTOCOL)
+        reports.flush()
+
+    while True:
+        message = inbox.get()
+        if message[0] == "quit":
+            return
+        if message[0] != "compute":
+            continue
+        request: LandscapeRequest = message[1]
+        rows = request.resolution if sum(p.size for p in request.model.parameters.values()) > 1 else 1
+        done = [0]
+        stop = [False]
+
+        def cancelled() -> bool:  # the engine asks before each row of the grid
+            send("progress", done[0], rows)
+            done[0] += 1
+            while not inbox.empty():  # only cancel and quit can arrive while compute() waits for this one
+                command = inbox.get_nowait()
+                if command[0] == "quit":
+                    inbox.put(command)  # for the loop, after this request
+                stop[0] = True
+            return stop[0]
+
+        try:
+            start = time.perf_counter()
+            land, path_loss = compute(request, cancelled)
+            send("done", land, path_loss, time.perf_counter() - start)
+        except LandscapeCancelled:
+            send("cancelled")
+        except (NeuroCanvasError, ValueError, FloatingPointError, MemoryError) as e:
+            send("error", str(e))
+        except Exception as e:  # a bug must reach the editor, not leave it waiting
+            send("error", f"{type(e).__name__}: {e}")
+
+
+if __name__ == "__main__":
+    # The child: reports go to the real stdout; anything else printed goes to stderr.
+    from engine.landscape_process import serve as _serve  # the module's own classes, not __main__'s copies
+
+    _reports = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    _serve(sys.stdin.buffer, _reports)
