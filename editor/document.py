@@ -108,6 +108,7 @@ class Document(QObject):
         if self._may_read(project.dataset, trusted):
             self._fetch(project.dataset)
         self._analyze()
+        self.loading_changed.emit()  # the old project's load (if any) is gone; the new one's may have begun
         self.project_replaced.emit()  # the session and the views take the new project and its model
         self.modified_changed.emit(False)
         self.validated.emit(self.analysis)
@@ -223,8 +224,7 @@ class Document(QObject):
 
         Called by the dataset panel's undo command; not an undo step by itself. A big file that is not
         kept loads off the GUI thread, and the graph is validated again when it arrives."""
-        if self.loading is not None and self.loading.purpose == "project":
-            self.loader.cancel()  # the data being read is no longer the project's
+        self.loader.cancel()  # this choice is newer than any data still being read
         self.project.dataset = spec
         self.dataset, self.dataset_error = dataset, ""
         if dataset is None and self._may_read(spec):
@@ -232,6 +232,11 @@ class Document(QObject):
         self.loading_changed.emit()
         self.dataset_changed.emit()
         self.validate_now()
+
+    def shutdown(self) -> None:
+        """Stop any load and wait for the worker to let go of it (at most one block of rows): closing."""
+        self.cancel_loading()
+        self.loader.wait()
 
     def loading_text(self) -> str:
         """What the views show instead of data: "Loading digits.csv… 43%", or why there is no data."""

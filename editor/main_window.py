@@ -535,7 +535,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.training.shutdown()  # stop the run and join the training thread
-        self.document.cancel_loading()
+        self.document.shutdown()
         self.landscape.shutdown()
         self.recovery.clear()
         self.settings.setValue("window/geometry", self.saveGeometry())
