@@ -2,7 +2,7 @@
 in the status bar, shown only while the document loads data."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 
 class LoadingBar(QWidget):
@@ -15,6 +15,7 @@ class LoadingBar(QWidget):
         self.bar.setFixedWidth(160)
         self.bar.setTextVisible(False)
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
         self.cancel_button.setToolTip("Stop reading the file: an opened project stays open without data, "
                                       "a switch keeps the data in use")
         layout = QHBoxLayout(self)

@@ -25,6 +25,7 @@ from .csv_page import CsvPage
 from .draw_page import MAX_DRAW_CLASSES, DrawPage
 from .generated_page import GENERATOR_LABELS, GeneratedPage
 from .page_layout import WIDE, FitScroll, error_label, set_wide, show_error, size_text
+from .rows_page import RowsPage
 
 SOURCE_TABS = ("generated", "builtin", "csv", "inline")
 TAB_TITLES = {"generated": "Generated", "builtin": "Built-in", "csv": "CSV", "inline": "Draw"}
@@ -54,6 +55,8 @@ class DatasetPanel(QWidget):
         for source in SOURCE_TABS:  # scrolled, so the dock can be small without squeezing the canvas
             scroll = FitScroll(self.pages[source])
             self.tabs.addTab(scroll, TAB_TITLES[source])
+        self.rows = RowsPage()  # the data in use, whatever its source
+        self.tabs.addTab(self.rows, "Rows")
         self.standardize = QCheckBox("Standardize features (zero mean, unit variance)")
         self.standardize.setToolTip("Scale each feature before training; the project stores it as "
                                     "\"standardize\": true. Helps when features have different scales.")
@@ -117,6 +120,7 @@ class DatasetPanel(QWidget):
         else:
             self.summary.setText("<b>In use:</b> no data")
             show_error(self.message, f"The project's data cannot be loaded: {self.document.dataset_error}")
+        self.rows.show_dataset(ds, self.document.loading_text())
         for k, s in enumerate(SOURCE_TABS):
             self.tabs.setTabText(k, ("● " if s == source else "") + TAB_TITLES[s])
         self.standardize.blockSignals(True)
@@ -154,6 +158,7 @@ class DatasetPanel(QWidget):
             self.csv.status.setText(job.status())
         if job is not None and job.purpose == "project":
             self.summary.setText(f"<b>In use:</b> {job.status()}")  # the rest follows when the data arrives
+            self.rows.show_dataset(None, job.status())
 
     def _preview_generated(self) -> None:
         try:
