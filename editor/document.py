@@ -8,15 +8,22 @@ After each change of the graph's structure (not a move) the document validates i
 and ``model`` (the compiled network with the seeded initial parameters) are shared by the canvas,
 the training session, the views and the Predict panel, which clone the model instead of compiling
 their own.
+
+The project's data may take a while to read (a CSV file of 60,000 rows): such a load runs off the GUI
+thread (``data.loading``) while the graph is shown and edited at once; ``loading`` is the load under
+way, ``loading_changed`` follows it, and the graph is validated against the data when it arrives.
+A file outside the project's folder is read only when ``confirm_read`` (set by the window) agrees.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
+from engine.datasets import file_outside_project, load_dataset
 from engine.errors import GraphError, NeuroCanvasError
 from engine.graph import Edge, Graph
 from engine.model import Model
@@ -24,6 +31,8 @@ from engine.project import Project, load_project, new_project, project_to_dict, 
 from engine.validation import Analysis
 
 from . import commands, layout
+from .data.commands import use_dataset
+from .data.loading import DataLoader, LoadJob, loads_in_background
 from .data.specs import rebased
 
 VALIDATION_DELAY_MS = 150
@@ -35,14 +44,25 @@ class Document(QObject):
     modified_changed = Signal(bool)
     info_changed = Signal()  # the project's name or description
     graph_changed = Signal()  # after every edit of the graph
-    dataset_changed = Signal()  # project.dataset was replaced (set_dataset: an edit or its undo)
+    dataset_changed = Signal()  # project.dataset or the loaded data changed (an edit, its undo, a load's end)
+    loading_changed = Signal()  # a load began, went on or ended (``loading``)
+    switch_refused = Signal(object, object)  # a switch's spec and the DatasetError that refused it
     refused = Signal(str)  # an edit the engine refused, with its reason
     validated = Signal(object)  # the new Analysis (problems, shapes, order)
     compiled = Signal()  # a new ``model`` (or None): the structure, the dataset, the seed or the dtype changed
     about_to_save = Signal()  # connected slots put state held elsewhere (training) into the project
 
-    def __init__(self, project=None, parent=None) -> None:
+    def __init__(self, project=None, parent=None, background_loading: bool = False) -> None:
+        """``background_loading``: big files load off the GUI thread (the window); without it every load
+        is done at once (headless uses: rendering a view, tests of the document alone)."""
         super().__init__(parent)
+        self.background_loading = background_loading
+        self.loader = DataLoader(self)
+        self.loader.progressed.connect(self.loading_changed)
+        self.loader.finished.connect(self._loaded)
+        # Asked before reading a data file outside the project's folder (the path); False: open without data.
+        self.confirm_read: Callable[[Path], bool] | None = None
+        self._trusted: set[Path] = set()  # files outside the folder the person agreed to read
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._history_move: str | None = None  # "undo" or "redo" since the last compile
@@ -74,15 +94,21 @@ class Document(QObject):
     def problems(self) -> list:
         return self.analysis.problems
 
-    def replace(self, project: Project) -> None:
-        """Show ``project`` with a fresh, clean undo stack."""
+    def replace(self, project: Project, trusted: bool = False) -> None:
+        """Show ``project`` with a fresh, clean undo stack; its data loads (off the GUI thread if big).
+        ``trusted``: its data file needs no consent even outside its folder (a bundled example)."""
         if self.project is not None:
             self._subscribe(self.graph, False)
+        self.loader.cancel()
         self.undo_stack.clear()
         self.project = project
+        self._trusted = set()
         self._subscribe(self.graph, True)
-        self.dataset = self._load_dataset()
+        self.dataset, self.dataset_error = None, ""
+        if self._may_read(project.dataset, trusted):
+            self._fetch(project.dataset)
         self._analyze()
+        self.loading_changed.emit()  # the old project's load (if any) is gone; the new one's may have begun
         self.project_replaced.emit()  # the session and the views take the new project and its model
         self.modified_changed.emit(False)
         self.validated.emit(self.analysis)
@@ -113,25 +139,111 @@ class Document(QObject):
     def to_dict(self) -> dict:
         return project_to_dict(self.project)
 
-    def _load_dataset(self):
-        """The project's dataset, so validation can check the graph fits it; None (and the reason in
-        ``dataset_error``) if it cannot load."""
-        self.dataset_error = ""
+    # ---- the data -----------------------------------------------------------------
+    @property
+    def loading(self) -> LoadJob | None:
+        """The load under way (the project's data, or data to switch to), or None."""
+        return self.loader.job
+
+    def _may_read(self, spec: dict, trusted: bool = False) -> bool:
+        """Whether the data file of ``spec`` may be read: inside the project's folder, agreed to before,
+        or agreed to now (``confirm_read``). If not, ``dataset_error`` says so."""
+        outside = file_outside_project(spec, self.project.base_dir)
+        if outside is None or trusted or outside in self._trusted:
+            return True
+        if self.confirm_read is not None and not self.confirm_read(outside):
+            self.dataset_error = (f"{outside.name} was not read: it lies outside the project's folder "
+                                  f"({outside}); choose data in the Dataset dock, or reopen the project to read it")
+            return False
+        self._trusted.add(outside)
+        return True
+
+    def _fetch(self, spec: dict) -> None:
+        """Load the project's data ``spec``: now, or (a big file) off the GUI thread — then the data is
+        None until ``_loaded``, and ``loading`` says how far it is."""
+        if self.background_loading and loads_in_background(spec, self.project.base_dir):
+            self._start(LoadJob(spec, "project"))
+            return
         try:
-            return self.project.load_data()
+            self.dataset = self.project.load_data()
         except (NeuroCanvasError, OSError) as e:
             self.dataset_error = str(e)
-            return None
+
+    def _start(self, job: LoadJob) -> None:
+        training = self.project.training
+        self.loader.start(job, self.project.base_dir, training["dtype"],
+                          (training["validation_split"], training["seed"]))
+
+    def _loaded(self, job: LoadJob, dataset, error) -> None:
+        if job.purpose == "switch":
+            if dataset is None:
+                self.loading_changed.emit()
+                self.switch_refused.emit(job.spec, error)
+                return
+            self.loading_changed.emit()
+            use_dataset(self, job.spec, dataset, job.text)
+            return
+        self.dataset, self.dataset_error = dataset, str(error) if error is not None else ""
+        self.loading_changed.emit()
+        self.dataset_changed.emit()
+        self.validate_now()
+
+    def cancel_loading(self) -> None:
+        """Stop the load under way: the project's own data (the project stays open without data, and
+        says so), or data to switch to (the data in use stays)."""
+        job = self.loader.cancel()
+        if job is None:
+            return
+        if job.purpose == "project":
+            self.dataset_error = (f"Loading {job.name} was cancelled: the project is open without data; choose "
+                                  "data in the Dataset dock, or reopen the project to load it")
+        self.loading_changed.emit()
+        if job.purpose == "project":
+            self.dataset_changed.emit()
+            self.validate_now()
+
+    def switch_dataset(self, spec: dict, text: str) -> None:
+        """Use the data ``spec`` describes, as one undo step (``use_dataset``) once it is read: at once, or
+        (a big file) when the worker has read it. Refused: ``switch_refused`` with the engine's error.
+        The person chose this file: it needs no consent later (undo, redo)."""
+        outside = file_outside_project(spec, self.project.base_dir)
+        if outside is not None:
+            self._trusted.add(outside)
+        if self.background_loading and loads_in_background(spec, self.project.base_dir):
+            self._start(LoadJob(spec, "switch", text))
+            return
+        try:
+            dataset = load_dataset(spec, self.project.base_dir, self.project.training["dtype"])
+        except (NeuroCanvasError, OSError) as e:
+            self.switch_refused.emit(spec, e)
+            return
+        use_dataset(self, spec, dataset, text)
 
     def set_dataset(self, spec: dict, dataset=None) -> None:
         """Use the dataset ``spec`` (``dataset``: already loaded from it, or None to load it); re-validate.
 
-        Called by the dataset panel's undo command; not an undo step by itself."""
+        Called by the dataset panel's undo command; not an undo step by itself. A big file that is not
+        kept loads off the GUI thread, and the graph is validated again when it arrives."""
+        self.loader.cancel()  # this choice is newer than any data still being read
         self.project.dataset = spec
-        self.dataset_error = ""
-        self.dataset = dataset if dataset is not None else self._load_dataset()
+        self.dataset, self.dataset_error = dataset, ""
+        if dataset is None and self._may_read(spec):
+            self._fetch(spec)
+        self.loading_changed.emit()
         self.dataset_changed.emit()
         self.validate_now()
+
+    def shutdown(self) -> None:
+        """Stop any load and wait for the worker to let go of it (at most one block of rows): closing."""
+        self.cancel_loading()
+        self.loader.wait()
+
+    def loading_text(self) -> str:
+        """What the views show instead of data: "Loading digits.csv… 43%", or why there is no data."""
+        job = self.loading
+        if job is not None and job.purpose == "project":
+            return job.status()
+        return self.dataset_error
 
     # ---- validation and compilation ---------------------------------------------------
     def _clean_changed(self, clean: bool) -> None:

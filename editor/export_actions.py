@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from engine.errors import NeuroCanvasError
+from engine.errors import DatasetError, NeuroCanvasError
 from engine.export import export_onnx, export_torch, not_trained_message
 from engine.export.onnx_export import MISSING as ONNX_MISSING
 from engine.project import Project
@@ -62,7 +62,12 @@ class ExportActions(QObject):
         return project, True
 
     def _dataset(self):
-        return self.window.document.dataset  # already loaded (None: the engine loads it and says why not)
+        """The data in use; none (still loading, not read, refused) is refused here: the engine would read
+        the file again on the GUI thread, and one outside the project's folder without asking."""
+        document = self.window.document
+        if document.dataset is None:
+            raise DatasetError(f"no data to export with: {document.loading_text() or 'the project has no data'}")
+        return document.dataset
 
     def _suggested(self, suffix: str) -> str:
         doc = self.window.document

@@ -24,7 +24,9 @@ from . import style
 from .canvas import GraphScene, GraphView
 from .canvas.edge_item import EdgeItem
 from .canvas.node_item import WIDTH as NODE_WIDTH, NodeItem
+from .data.loading_bar import LoadingBar
 from .data.panel import DatasetPanel
+from .data.specs import rebased
 from .document import Document
 from .export_actions import install_export
 from .inspector import InspectorPanel
@@ -55,7 +57,8 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, recovery_dir: Path | None = None) -> None:
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
-        self.document = Document(parent=self)
+        self.document = Document(parent=self, background_loading=True)
+        self.document.confirm_read = self.confirm_outside_data
         self.scene = GraphScene(self)
         self.view = GraphView(self.scene)
         self.setCentralWidget(self.view)
@@ -76,6 +79,8 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.docks["loss"], self.docks["dataset"])
             self.docks["loss"].raise_()
         self.view.space_tapped.connect(self.training.train_action.trigger)
+        self.loading_bar = LoadingBar(self.document)
+        self.statusBar().addPermanentWidget(self.loading_bar)
         self.statusBar().showMessage("Drag a node from the palette; wire an output port to an input port.")
         self._project_replaced()
         self._restore_settings()
@@ -412,8 +417,20 @@ class MainWindow(QMainWindow):
         except ProjectError as e:
             QMessageBox.critical(self, "Cannot Open Example", str(e))
             return
+        project.dataset = rebased(project.dataset, path.parent, None)  # its data file, wherever the copy is saved
         project.path = None
-        self.document.replace(project)
+        self.document.replace(project, trusted=True)
+
+    def confirm_outside_data(self, path: Path) -> bool:
+        """Asked before the data file of a project lies outside the project's folder: read it?"""
+        answer = QMessageBox.question(
+            self, "Read Data From Outside the Project?",
+            f"This project reads its data from a file outside its folder:\n\n{path}\n\n"
+            "A project from someone else may point at any file. Read this file? "
+            "(No opens the project without data.)",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.No,
+        )
+        return answer == QMessageBox.Yes
 
     def save(self) -> bool:
         if self.document.path is None:
@@ -528,6 +545,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.training.shutdown()  # stop the run and join the training thread
+        self.document.shutdown()
         self.landscape.shutdown()
         self.recovery.clear()
         self.settings.setValue("window/geometry", self.saveGeometry())

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from engine.datasets import parse_number
 from engine.errors import NeuroCanvasError
 from engine.export import Network, Predictor
-from engine.trainer import parse_training
+from engine.trainer import parse_training, split_rows
 
 from . import style
 from .images import sample_pixmap
@@ -63,15 +63,27 @@ class _EditorPredictor(Predictor):
         self.network.model.load_parameters(parameters, strict=False)
 
 
-def _held_out(network: Network) -> tuple[str, np.ndarray, np.ndarray]:
-    """("validation" or "training", raw feature rows, targets): the rows training holds out,
-    split exactly as the trainer splits them (in float64, then un-standardized)."""
-    x_train, y_train, x_val, y_val = network.split()
-    kind, x, y = ("validation", x_val, y_val) if len(x_val) else ("training", x_train, y_train)
-    dataset = network.dataset
-    if dataset.mean is not None:
-        x = x * dataset.std + dataset.mean
-    return kind, np.asarray(x, dtype=np.float64), np.asarray(y)
+class HeldOut:
+    """The rows training holds out (split exactly as the trainer splits them), read one at a time:
+    ``rows[i]`` is row i's raw features (float64, un-standardized), ``targets[i]`` its target. Only
+    the row indices are kept, so 6,000 held-out rows of 784 features cost nothing until picked."""
+
+    def __init__(self, network: Network) -> None:
+        dataset = network.dataset
+        train, val = split_rows(dataset.n_samples, network.settings["validation_split"], network.settings["seed"])
+        self.kind, self.indices = ("validation", val) if len(val) else ("training", train)
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        ds = self.dataset
+        row = np.asarray(ds.x[self.indices[i]], dtype=np.float64)
+        return row * ds.std + ds.mean if ds.mean is not None else row
+
+    def target(self, i: int):
+        return self.dataset.y[self.indices[i]]
 
 
 def format_number(value: float) -> str:
@@ -376,8 +388,7 @@ class PredictPanel(QWidget):
         self._field_pairs: list[tuple[QLabel, FeatureField]] = []
         self._field_columns = 0
         self.sample_kind = "validation"
-        self.samples = np.zeros((0, 0))
-        self.sample_targets = np.zeros(0)
+        self.samples: HeldOut | list = []
         self.from_sample: int | None = None  # the sample the fields hold, until the user edits one
         self.reason = ""  # why there is no prediction (the graph or the data cannot run)
         self.error = ""  # the inline message about the fields
@@ -400,6 +411,7 @@ class PredictPanel(QWidget):
 
         document.project_replaced.connect(self._structure_changed)
         document.compiled.connect(self._structure_changed)
+        document.loading_changed.connect(self._loading_changed)
         if session is not None:
             session.progressed.connect(self._progressed)
             session.cleared.connect(self._structure_changed)
@@ -611,6 +623,12 @@ class PredictPanel(QWidget):
         self._dirty = True
         self._rebuild_timer.start()
 
+    def _loading_changed(self) -> None:
+        if self.predictor is None:  # "Nothing to predict yet: Loading digits.csv… 43%" follows the load
+            self._key = ""
+            self._stale = self._dirty = True
+            self._refresh_if_visible()
+
     def _progressed(self) -> None:
         self._dirty = True
         if not self._throttle.isActive():
@@ -648,14 +666,15 @@ class PredictPanel(QWidget):
         document = self.document
         if document.model is None:
             errors = document.analysis.errors
-            self.reason = self._reason_text(errors[0].message if errors else document.dataset_error or document.compile_error)
+            self.reason = self._reason_text(errors[0].message if errors else document.loading_text() or document.compile_error)
             return
         predictor = _EditorPredictor(document.project, document.dataset, document.model.clone())
-        kind, samples, targets = _held_out(predictor.network)
+        samples = HeldOut(predictor.network)
+        kind = samples.kind
         self.reason = ""
         self.predictor = predictor
         names = predictor.feature_names
-        self.sample_kind, self.samples, self.sample_targets = kind, samples, targets
+        self.sample_kind, self.samples = kind, samples
         self.sample_label.setText(f"{kind.capitalize()} sample")
         self.sample_spin.blockSignals(True)
         self.sample_spin.setMaximum(max(1, len(samples)))
@@ -766,11 +785,11 @@ class PredictPanel(QWidget):
             self.status.setText("Untrained: these are the seeded initial parameters. Train to watch the values change.")
 
     def _truth(self) -> str:
-        if self.from_sample is None or not len(self.sample_targets):
+        if self.from_sample is None or not len(self.samples):
             return "a typed row" if self.fields else ""
         k = self.from_sample
         ds = self.predictor.network.dataset
-        y = self.sample_targets[k]
+        y = self.samples.target(k)
         if ds.task == "classification":
             truth = ds.class_names[int(y)]
             predicted = str(self.last_columns.get("class", [""])[0])

@@ -14,7 +14,6 @@ epoch 41). A change to a run that has not trained yet becomes part of that run.
 from __future__ import annotations
 
 import copy
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -51,17 +50,10 @@ class Setup:
             copy.deepcopy(trainer.settings),
             {"spec": copy.deepcopy(dataset_spec), "summary": data.summary(), "samples": int(data.n_samples),
              "features": int(data.n_features), "task": data.task, "classes": int(data.n_classes),
-             "fingerprint": fingerprint(data.x, data.y)},
+             "fingerprint": data.fingerprint()},
             {name: list(p.shape) for name, p in trainer.model.parameters.items()},
             structure(graph.to_dict()),
         )
-
-
-def fingerprint(x: np.ndarray, y: np.ndarray) -> str:
-    """A short hash of the data's values: the same spec over a changed file is other data."""
-    digest = hashlib.sha1(np.ascontiguousarray(x).tobytes())
-    digest.update(np.ascontiguousarray(y).tobytes())
-    return digest.hexdigest()[:16]
 
 
 def structure(graph: dict) -> dict:
@@ -426,7 +418,7 @@ class Runs:
         return trainer
 
     def _trainer_at(self, run: Run, frame: Snapshot, graph, dataset) -> Trainer:
-        if fingerprint(dataset.x, dataset.y) != run.now.dataset["fingerprint"]:
+        if dataset.fingerprint() != run.now.dataset["fingerprint"]:
             raise TrainingError(f"cannot rewind: the data is not {run.label}'s ({run.now.dataset['summary']})")
         trainer = Trainer(graph, dataset, frame.state.settings)
         trainer.restore(frame.state, run.history)

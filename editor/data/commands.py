@@ -25,6 +25,7 @@ class SetDatasetCommand(QUndoCommand):
         base = document.project.base_dir
         self.old = (document.project.dataset, base, self._kept(document.dataset))
         self.new = (spec, base, self._kept(dataset))
+        self.arrived = dataset  # the data just read: the first redo uses it whatever its size (a later one reloads)
         self.merge_key = merge_key
 
     @staticmethod
@@ -39,7 +40,9 @@ class SetDatasetCommand(QUndoCommand):
         self.document.set_dataset(spec, dataset)
 
     def redo(self) -> None:
-        self._set(self.new)
+        spec, base, kept = self.new
+        arrived, self.arrived = self.arrived, None
+        self._set((spec, base, kept if arrived is None else arrived))
 
     def undo(self) -> None:
         self._set(self.old)
@@ -51,6 +54,7 @@ class SetDatasetCommand(QUndoCommand):
         if not isinstance(other, SetDatasetCommand) or other.merge_key != self.merge_key:
             return False
         self.new = other.new
+        self.arrived = None
         self.setObsolete(self.new[0] == self.old[0])
         return True
 

@@ -1,7 +1,9 @@
 """A quick look at a CSV file: the first rows only, so a large file never blocks the editor.
 
 The engine's ``load_csv`` reads (and checks) the whole file when the user applies; this reads
-at most ``PREVIEW_BYTES`` and ``PREVIEW_ROWS`` to fill the preview table and the column lists.
+at most ``PREVIEW_BYTES`` and ``PREVIEW_ROWS`` to fill the preview table and the column lists —
+fewer rows of a wide file, at most ``PREVIEW_CELLS`` cells (each is parsed in Python on the GUI
+thread: 200 rows of an MNIST CSV's 785 columns took a second).
 """
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from pathlib import Path
 
 from engine.datasets import (MAX_COLUMNS, MISSING_MARKERS, DatasetError, csv_rows, encode_classes, guess_task,
                              looks_like_header, parse_number, read_file_head, sniff_delimiter)
+from engine.datasets.cells import HEADER_PROBE_ROWS
 
 PREVIEW_ROWS = 200
+PREVIEW_CELLS = 20_000
 PREVIEW_BYTES = 4 * 1024 * 1024
 
 
@@ -65,6 +69,7 @@ def read_preview(path: str | Path) -> CsvPreview:
     delimiter = sniff_delimiter(text)
     rows: list[list[str]] = []
     lines: list[int] = []
+    shown_rows = PREVIEW_ROWS
     try:
         for cells, line in csv_rows(text, delimiter, path.name):
             rows.append(cells)
@@ -72,20 +77,22 @@ def read_preview(path: str | Path) -> CsvPreview:
             if len(rows) == 1 and len(cells) > MAX_COLUMNS:
                 raise PreviewError(f"{path.name}, line 1: {len(cells)} columns; "
                                    f"NeuroCanvas reads at most {MAX_COLUMNS}")
-            if len(rows) > PREVIEW_ROWS:
+            if len(rows) == 1:
+                shown_rows = max(min(PREVIEW_ROWS, PREVIEW_CELLS // max(len(cells), 1)), HEADER_PROBE_ROWS)
+            if len(rows) > shown_rows:
                 break
     except DatasetError as e:
         raise PreviewError(str(e)) from None
     if not rows:
         raise PreviewError(f"{path.name}: the file is empty")
-    truncated = len(rows) > PREVIEW_ROWS or partial
+    truncated = len(rows) > shown_rows or partial
     has_header = looks_like_header(rows)
     width = len(rows[0])
     if has_header:
         names = [c or f"column_{j + 1}" for j, c in enumerate(rows[0])]
-        data, lines = rows[1:PREVIEW_ROWS + 1], lines[1:PREVIEW_ROWS + 1]
+        data, lines = rows[1:shown_rows + 1], lines[1:shown_rows + 1]
     else:
         names = [f"column_{j + 1}" for j in range(width)]
-        data, lines = rows[:PREVIEW_ROWS], lines[:PREVIEW_ROWS]
+        data, lines = rows[:shown_rows], lines[:shown_rows]
     numeric = [all(parse_number(r[j]) is not None or _missing(r[j]) for r in data if j < len(r)) for j in range(width)]
     return CsvPreview(path, names, data, lines, has_header, delimiter, truncated, size, numeric)

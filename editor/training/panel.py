@@ -226,6 +226,7 @@ class TrainingPanel(QWidget):
         session.cleared.connect(self.banner.hide)
         session.asks_for_epochs.connect(self.ask_for_epochs)
         self.document.dataset_changed.connect(self.refresh_settings)
+        self.document.loading_changed.connect(self._show_dataset)
         self.refresh_settings()
         self.refresh_state()
         self.apply_theme()
@@ -383,8 +384,12 @@ class TrainingPanel(QWidget):
                 field.show(training[key])
         self._refresh_batch_mode()
         self.speed.show_pace(training.get("pace"))
+        self._show_dataset()
+
+    def _show_dataset(self) -> None:
         dataset = self.document.dataset
-        self.dataset_label.setText(f"<b>Data</b> — {dataset.summary()}" if dataset is not None else "No dataset loaded")
+        self.dataset_label.setText(f"<b>Data</b> — {dataset.summary()}" if dataset is not None
+                                   else self.document.loading_text() or "No dataset loaded")
 
     def _refresh_batch_mode(self) -> None:
         size, n = self.session.settings["batch_size"], self._n_train()

@@ -126,6 +126,7 @@ class TrainingSession(QObject):
         self.generation = 0
         self._project = None
         self._rebuild_pending = False
+        self._opening = False  # the opened project's data is still loading: its first trainer opens its runs
         self._resume_after: str | None = None
         self._shut_down = False
         self.samples_per_second = 0.0
@@ -152,6 +153,7 @@ class TrainingSession(QObject):
 
         document.project_replaced.connect(self._project_replaced)
         document.compiled.connect(self.request_rebuild)
+        document.loading_changed.connect(self._loading_changed)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -406,6 +408,7 @@ class TrainingSession(QObject):
         self._clear_data()
         self.last_divergence = self.last_warning = ""
         self._rebuild(announce=False, how="open")
+        self._opening = self.trainer is None and self.document.loading is not None
         self.cleared.emit()
         self.settings_changed.emit()
         self.state_changed.emit()
@@ -441,6 +444,8 @@ class TrainingSession(QObject):
             self.reason = self._why_not()
             self.state_changed.emit()
             return
+        if self._opening:  # the data of the project just opened has arrived
+            how, self._opening = "open", False
         try:
             trainer = Trainer(project.graph, document.dataset, project.training, project.parameters, project.history,
                               project.epoch, strict=False, model=document.model.clone())
@@ -498,7 +503,16 @@ class TrainingSession(QObject):
             where = f"{first.node}: " if first.node else ""
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             return f"Fix the graph first — {where}{first.message}{more}"
+        job = document.loading
+        if document.dataset is None and job is not None and job.purpose == "project":
+            return f"{job.status()} Training can start when the data is in."
         return f"Cannot train: {document.dataset_error or document.compile_error}"
+
+    def _loading_changed(self) -> None:
+        """The project's data is on its way: the reason training waits says how far it is."""
+        if self.trainer is None and self.document.model is None:
+            self.reason = self._why_not()
+            self.state_changed.emit()
 
     @staticmethod
     def _names(names: list[str]) -> str:

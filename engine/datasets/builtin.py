@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from .. import RESOURCES
 from .csv_dataset import read_csv_dataset
 from .dataset import DEFAULT_DTYPE, Dataset
 from .options import REQUIRED, Check, checked, choice
+from .progress import Progress
 
 BUILTINS: dict[str, str] = {
     "iris": (
@@ -46,9 +48,13 @@ def load_builtin(name: str, dtype=DEFAULT_DTYPE) -> Dataset:
     return make_builtin(checked(OPTIONS, {"name": name}, prefix="")["name"], dtype)
 
 
-def make_builtin(name: str, dtype) -> Dataset:
+def builtin_path(name: str) -> Path:
+    """The file a bundled dataset is read from."""
+    return RESOURCES / "datasets" / f"{name}.csv"
+
+
+def make_builtin(name: str, dtype, progress: Progress | None = None) -> Dataset:
     """``load_builtin`` for a name already checked."""
-    path = RESOURCES / "datasets" / f"{name}.csv"
-    ds = read_csv_dataset(path, features=None, target=None, task=_TASKS[name], header=True,
-                          missing="error", dtype=dtype)
+    ds = read_csv_dataset(builtin_path(name), features=None, target=None, task=_TASKS[name], header=True,
+                          missing="error", dtype=dtype, progress=progress)
     return replace(ds, name=name, description=BUILTINS[name])

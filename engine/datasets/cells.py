@@ -84,15 +84,19 @@ def sniff_delimiter(text: str) -> str:
 
     Where several do, the one that makes more cells numbers wins, so that a short ``;`` file
     with decimal commas ("1,5;2") is not taken for a ``,`` file; a tie goes to ``,``."""
-    best, best_numbers = ",", -1
+    candidates = {}
     for delimiter in DELIMITERS:
         try:
             rows = [cells for cells, _ in itertools.islice(csv_rows(text, delimiter, ""), _SNIFF_ROWS)]
         except DatasetError:  # e.g. a field over the csv module's size limit
             continue
         widths = {len(cells) for cells in rows}
-        if len(widths) != 1 or widths == {1}:
-            continue
+        if len(widths) == 1 and widths != {1}:
+            candidates[delimiter] = rows
+    if len(candidates) < 2:  # counting numbers only settles a tie (785 columns of 20 rows are 15,700 cells)
+        return next(iter(candidates), ",")
+    best, best_numbers = ",", -1
+    for delimiter, rows in candidates.items():
         numbers = sum(parse_number(cell) is not None for cells in rows for cell in cells)
         if numbers > best_numbers:
             best, best_numbers = delimiter, numbers

@@ -8,6 +8,7 @@ from .cells import encode_classes, guess_task
 from .csv_file import CsvFile
 from .dataset import DEFAULT_DTYPE, Dataset
 from .options import REQUIRED, Check, checked, choice, column_ref, column_refs, file_path
+from .progress import Progress
 
 TASKS = ("classification", "regression")
 
@@ -33,9 +34,11 @@ def load_csv(path, features=None, target=None, task="auto", header="auto",
 
 
 def read_csv_dataset(path: Path, features: list | None, target: str | int | None, task: str,
-                     header: str | bool, missing: str, dtype=DEFAULT_DTYPE, quote: bool = True) -> Dataset:
-    """``load_csv`` for checked options; ``quote=False`` for a file no message may quote (see CsvFile)."""
-    csv = CsvFile(path, header, quote)
+                     header: str | bool, missing: str, dtype=DEFAULT_DTYPE, quote: bool = True,
+                     progress: Progress | None = None) -> Dataset:
+    """``load_csv`` for checked options; ``quote=False`` for a file no message may quote (see CsvFile);
+    ``progress`` reports how far the reading is and may stop it (see ``progress.py``)."""
+    csv = CsvFile(path, header, quote, progress)
     target_index = csv.width - 1 if target is None else csv.column_index(target, "target")
     feature_indices = _feature_indices(csv, features, target_index)
 

@@ -3,6 +3,9 @@
 ``CsvFile(path, header)`` reads the file (a regular file, at most ``MAX_FILE_BYTES``), checks that it
 is UTF-8, finds the delimiter and the header in its first lines and checks that every row has as
 many cells as the first. ``read(numeric, label, missing, dtype)`` then gives the chosen columns.
+With ``progress`` (see ``progress.py``) both report how far they are — the layout as the first
+``LAYOUT_SHARE`` of the work, the rows as the rest, a call per block or chunk — and stop when it
+raises ``Cancelled``.
 
 Two readers apply the same cell rules (``cells.py``) and feed one consumer:
 
@@ -35,6 +38,7 @@ from ..errors import DatasetError
 from .cells import HEADER_PROBE_ROWS, is_missing, looks_like_header, parse_number, shown, sniff_delimiter, stream_rows
 from .csv_values import MISSING_SPELLINGS, Disagreement, cell_values, joined, labels_of, quietly, text_chunk
 from .files import read_regular_file, shown_path
+from .progress import Progress
 
 MAX_COLUMNS = 10_000
 FAST_PATH_BYTES = 2 << 20  # below this the careful reader is as quick as importing pandas
@@ -46,6 +50,28 @@ _CHUNK_BYTES = 16 << 20  # text per chunk of rows: pandas pays ~0.1 s a chunk to
 _CAREFUL_CHUNK_CELLS = 1 << 16  # cells the careful reader holds as text at once
 _COMPACT_ROWS = 4096
 _SHOWN_COLUMNS = 20
+LAYOUT_SHARE = 0.2  # of a load's progress: reading the bytes, checking them and counting the rows
+
+
+# Scans of the whole file go block by block: a bytes method holds the GIL for its whole length (0.3 s over
+# 164 MB), and a front end that loads in a thread would stall that long.
+def _count(raw: bytes, sub: bytes, start: int = 0, end: int | None = None) -> int:
+    """``raw.count(sub, start, end)`` a block at a time (``sub`` of one or two bytes)."""
+    end = len(raw) if end is None else end
+    total = 0
+    for pos in range(start, end, _BLOCK_BYTES):
+        stop = min(pos + _BLOCK_BYTES + len(sub) - 1, end)  # a match across the block's end counts in this block
+        total += raw.count(sub, pos, stop)
+    return total
+
+
+def _last(raw: bytes, sub: bytes) -> int:
+    """``raw.rfind(sub)`` for one byte, a block at a time from the end."""
+    for end in range(len(raw), 0, -_BLOCK_BYTES):
+        found = raw.rfind(sub, max(end - _BLOCK_BYTES, 0), end)
+        if found >= 0:
+            return found
+    return -1
 
 
 class CellError(DatasetError):
@@ -73,11 +99,15 @@ class Columns:
 
 
 class CsvFile:
-    def __init__(self, path: str | Path, header: str | bool = "auto", quote: bool = True) -> None:
+    def __init__(self, path: str | Path, header: str | bool = "auto", quote: bool = True,
+                 progress: Progress | None = None) -> None:
         self.path = Path(path)
         self.file = shown_path(self.path.name)
         self.quote = quote
+        self.progress = progress or (lambda done: None)
+        self.progress(0.0)
         self.raw = read_regular_file(self.path)
+        self.progress(LAYOUT_SHARE * 0.3)
         self.start = len(_BOM) if self.raw.startswith(_BOM) else 0
         head = self._head()
         self.delimiter = sniff_delimiter(head)
@@ -92,6 +122,7 @@ class CsvFile:
         self.width = len(first)
         self.has_header = looks_like_header([cells for cells, _ in rows]) if header == "auto" else header
         self.n_rows = self._count_rows()
+        self.progress(LAYOUT_SHARE)
         if not self.has_header:
             self.names = [f"column_{j + 1}" for j in range(self.width)]
             return
@@ -125,7 +156,7 @@ class CsvFile:
         return rows
 
     def _check_utf8(self) -> None:
-        if self.raw.isascii():
+        if all(self.raw[k:k + _BLOCK_BYTES].isascii() for k in range(0, len(self.raw), _BLOCK_BYTES)):
             return
         decoder = codecs.getincrementaldecoder("utf-8")()
         view = memoryview(self.raw)
@@ -157,12 +188,12 @@ class CsvFile:
         breaks); after it every line is a row, and NumPy counts delimiters per line. A header in
         quotes, as R writes it, leaves the whole body to NumPy."""
         raw, careful_end = self.raw, self.start
-        last_quote = raw.rfind(b'"')
+        last_quote = _last(raw, b'"')
         if last_quote >= 0:
             careful_end = raw.find(b"\n", last_quote) + 1 or len(raw)
-            if raw.count(b'"', 0, careful_end) % 2:  # a quote left open: the rest may be inside it
+            if _count(raw, b'"', 0, careful_end) % 2:  # a quote left open: the rest may be inside it
                 careful_end = len(raw)
-        if self.width == 1 or raw.count(b"\r") != raw.count(b"\r\n"):  # lines that end in a lone CR
+        if self.width == 1 or _count(raw, b"\r") != _count(raw, b"\r\n"):  # lines that end in a lone CR
             careful_end = len(raw)
         count = 0
         if careful_end > self.start:
@@ -200,6 +231,7 @@ class CsvFile:
             rows += len(starts) - blank
             lines_before += len(starts)
             pos = end
+            self.progress(LAYOUT_SHARE * (0.3 + 0.7 * pos / len(raw)))
         return rows
 
     def _header_names(self, cells: list[str], line: int) -> list[str]:
@@ -333,6 +365,7 @@ class CsvFile:
                 if first_bad[k] < 0:
                     first_bad[k] = row + int(np.argmax(bad[:, k]))
             row += m
+            self.progress(LAYOUT_SHARE + (1 - LAYOUT_SHARE) * row / max(n, 1))
         if row != n:
             raise Disagreement
         # Raised only now that the rows are known to be the careful reader's, so that re-reading

@@ -9,6 +9,7 @@ from . import builtin, csv_dataset, generated, inline
 from .dataset import DEFAULT_DTYPE, Dataset, standardize_in_place
 from .files import is_within
 from .options import boolean, checked, choice, show
+from .progress import Progress, part
 
 SOURCES = ("generated", "builtin", "csv", "inline")
 _OPTIONS = {"generated": generated.OPTIONS, "builtin": builtin.OPTIONS, "csv": csv_dataset.OPTIONS,
@@ -27,24 +28,32 @@ def checked_spec(spec: object) -> tuple[str, dict]:
     return source, checked({**_OPTIONS[source], **_COMMON_OPTIONS}, given, "dataset.")
 
 
-def load_dataset(spec: dict, base_dir: Path | None = None, dtype=DEFAULT_DTYPE) -> Dataset:
+def load_dataset(spec: dict, base_dir: Path | None = None, dtype=DEFAULT_DTYPE,
+                 progress: Progress | None = None) -> Dataset:
     """The dataset a project's ``dataset`` object describes, its features in ``dtype``.
 
     A csv path is relative to ``base_dir`` (the project's folder). A file outside that folder is
-    read, but no message quotes what it holds (see ``file_outside_project``)."""
+    read, but no message quotes what it holds (see ``file_outside_project``). ``progress`` hears
+    how far a file's reading is (standardizing is the last 5 %) and may stop it by raising
+    ``Cancelled`` (see ``progress.py``); the other sources report only their end."""
     source, options = checked_spec(spec)
     wants_standardized = options.pop("standardize")
     if source == "generated":
         ds = generated.make_generated(**options, dtype=dtype)
     elif source == "builtin":
-        ds = builtin.make_builtin(options["name"], dtype)
+        ds = builtin.make_builtin(options["name"], dtype, part(progress, 0.0, 0.95))
     elif source == "inline":
         ds = inline.make_inline(options, dtype)
     else:
         path = _resolved(options.pop("path"), base_dir)
         quote = base_dir is None or is_within(path, base_dir)
-        ds = csv_dataset.read_csv_dataset(path, **options, dtype=dtype, quote=quote)
-    return standardize_in_place(ds) if wants_standardized else ds
+        ds = csv_dataset.read_csv_dataset(path, **options, dtype=dtype, quote=quote,
+                                          progress=part(progress, 0.0, 0.95))
+    if wants_standardized:
+        ds = standardize_in_place(ds)
+    if progress is not None:
+        progress(1.0)
+    return ds
 
 
 def _resolved(path: Path, base_dir: Path | None) -> Path:

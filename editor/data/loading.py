@@ -1,0 +1,160 @@
+"""Loading data off the GUI thread: one load at a time, with its progress and a way to cancel it.
+
+``DataLoader.start(job, ...)`` reads ``job.spec`` with the engine's ``load_dataset`` in a worker
+thread. The worker writes ``job.fraction`` as the engine reports it and emits ``progressed`` at most
+every ``PROGRESS_INTERVAL_S``; the GUI thread reads the job. ``cancel()`` marks the job: the engine's
+reader stops at its next block or chunk of rows (its progress callback raises ``Cancelled``), and
+the GUI forgets the job at once. Before handing a dataset over, the worker also computes what would
+otherwise stall the GUI when it arrives: its fingerprint and the trainer's split.
+
+``loads_in_background(spec, base_dir)`` is the rule for what goes to the worker: anything that
+reads a file of ``QUICK_LOAD_BYTES`` or more (a bundled table or a CSV file). Generated and inline
+data, and small files, load at once: a thread hop would only make them flicker.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from engine.datasets import Cancelled, DatasetError, builtin_path, load_dataset
+from engine.datasets.progress import part
+from engine.trainer import split_dataset
+
+from . import specs
+
+QUICK_LOAD_BYTES = 64 * 1024  # iris, wine and diabetes load in a few ms; the 8x8 digits take ~0.4 s
+PROGRESS_INTERVAL_S = 0.05
+
+
+def data_file(spec: object, base_dir: Path) -> Path | None:
+    """The file a dataset spec reads (a CSV file or a bundled table), or None."""
+    if not isinstance(spec, dict):
+        return None
+    if spec.get("source") == "builtin" and isinstance(spec.get("name"), str):
+        return builtin_path(spec["name"])
+    return specs.csv_path(spec, base_dir)
+
+
+def loads_in_background(spec: object, base_dir: Path) -> bool:
+    path = data_file(spec, base_dir)
+    try:
+        return path is not None and os.stat(path).st_size >= QUICK_LOAD_BYTES
+    except (OSError, ValueError):
+        return False  # the engine says why it cannot read it, at once
+
+
+def data_name(spec: object) -> str:
+    """How messages name the data a spec reads: the file's name, or the bundled dataset's."""
+    if isinstance(spec, dict) and isinstance(spec.get("path"), str):
+        return Path(spec["path"]).name
+    if isinstance(spec, dict) and isinstance(spec.get("name"), str):
+        return spec["name"]
+    return "the data"
+
+
+@dataclass(eq=False)
+class LoadJob:
+    """One load: the spec, what it is for, and how far it is (written by the worker)."""
+
+    spec: dict
+    purpose: str  # "project": the project's own data; "switch": a new spec, used when it arrives
+    text: str = ""  # a switch's undo text
+    fraction: float = 0.0
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def name(self) -> str:
+        return data_name(self.spec)
+
+    def status(self) -> str:
+        """"Loading digits.csv… 43%" (what the window, the docks and the training panel show)."""
+        return f"Loading {self.name}… {int(self.fraction * 100)}%"
+
+
+class _Sink(QObject):
+    progressed = Signal(object)  # the job
+    done = Signal(object, object, object)  # the job, the dataset (or None), the DatasetError (or None)
+
+
+class _Job(QRunnable):
+    def __init__(self, job: LoadJob, base_dir: Path, dtype: str, split: tuple[float, int], sink: _Sink) -> None:
+        super().__init__()
+        self.job, self.base_dir, self.dtype, self.split, self.sink = job, base_dir, dtype, split, sink
+        self._reported = 0.0
+
+    def _progress(self, fraction: float) -> None:
+        if self.job.cancelled.is_set():
+            raise Cancelled
+        self.job.fraction = fraction
+        now = time.monotonic()
+        if now - self._reported >= PROGRESS_INTERVAL_S:
+            self._reported = now
+            self.sink.progressed.emit(self.job)
+
+    def run(self) -> None:
+        dataset = error = None
+        try:
+            dataset = load_dataset(self.job.spec, self.base_dir, self.dtype, part(self._progress, 0.0, 0.9))
+            dataset.fingerprint()
+            self._progress(0.95)
+            split_dataset(dataset, *self.split, self.dtype)
+            self._progress(1.0)
+        except Cancelled:
+            dataset = None
+        except DatasetError as e:
+            dataset, error = None, e
+        except Exception as e:  # noqa: BLE001 - the GUI shows it; never a crash of the worker
+            if dataset is None:
+                error = DatasetError(f"{self.job.name}: cannot be read ({type(e).__name__}: {e})")
+            # else: the split failed (a value that is not finite): the trainer names the row
+        self.sink.done.emit(self.job, dataset, error)
+
+
+class DataLoader(QObject):
+    """Loads one dataset at a time off the GUI thread (see the module's docstring)."""
+
+    progressed = Signal()  # the job went on (read ``job.fraction``)
+    finished = Signal(object, object, object)  # the job, the dataset (None: failed), the error (None: loaded)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.job: LoadJob | None = None
+        self._sink = _Sink(self)
+        self._sink.progressed.connect(self._progressed)
+        self._sink.done.connect(self._done)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)  # a cancelled load may still be finishing its chunk
+
+    def start(self, job: LoadJob, base_dir: Path, dtype: str, split: tuple[float, int]) -> LoadJob:
+        """Read ``job.spec`` in the worker (a load under way is cancelled first)."""
+        self.cancel()
+        self.job = job
+        self.pool.start(_Job(job, Path(base_dir), dtype, split, self._sink))
+        self.progressed.emit()
+        return job
+
+    def cancel(self) -> LoadJob | None:
+        """Stop the load under way (if any) and forget it; returns it."""
+        job, self.job = self.job, None
+        if job is not None:
+            job.cancelled.set()
+        return job
+
+    def wait(self, timeout_ms: int = -1) -> bool:
+        """Block until the worker threads are idle (closing, tests); the results still come by signal."""
+        return self.pool.waitForDone(timeout_ms)
+
+    def _progressed(self, job: LoadJob) -> None:
+        if job is self.job:
+            self.progressed.emit()
+
+    def _done(self, job: LoadJob, dataset, error) -> None:
+        if job is not self.job:
+            return  # cancelled, or replaced by a newer load
+        self.job = None
+        self.finished.emit(job, dataset, error)
