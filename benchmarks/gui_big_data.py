@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from benchmarks.data_scale import write_csv, write_project  # noqa: E402
+from benchmarks.gui_training import float_tabbed_views  # noqa: E402
 from engine.project import load_project  # noqa: E402
 
 TICK_MS = 2
@@ -69,19 +70,8 @@ class Gaps:
 
 
 def every_dock_open(window) -> list[str]:
-    """No tabs: the training views side by side, the Dataset dock and Predict in view too."""
-    from PySide6.QtCore import Qt
-
-    docks = window.training.docks
-    window.splitDockWidget(docks["Loss"], docks["Weights"], Qt.Horizontal)
-    window.splitDockWidget(docks["Weights"], docks["Activations"], Qt.Horizontal)
-    window.splitDockWidget(docks["Output"], docks["Gradients"], Qt.Horizontal)
-    window.splitDockWidget(docks["Gradients"], docks["Neurons"], Qt.Horizontal)
-    window.splitDockWidget(docks["Neurons"], window.docks["dataset"], Qt.Horizontal)
-    for name, dock in window.docks.items():
-        dock.show()
-        if name in ("dataset", "predict"):
-            dock.raise_()
+    """No tabs: the training views, the Dataset dock and Predict all in view."""
+    float_tabbed_views(window, also=("dataset", "predict"))
     return [name for name, view in window.training.views.items() if view.isVisible()]
 
 

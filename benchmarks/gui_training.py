@@ -50,6 +50,16 @@ def digits_project() -> Project:
     return project
 
 
+def float_tabbed_views(window, also=()) -> None:
+    """No tabs: the views tabbed behind Loss and Output (and the window's docks named in ``also``) float
+    beside the window, so every one of them draws."""
+    docks = [window.training.docks[t] for t in ("Weights", "Activations", "Gradients", "Neurons")]
+    for i, dock in enumerate(docks + [window.docks[name] for name in also]):
+        dock.setFloating(True)
+        dock.setGeometry(40 + 420 * (i % 2), 60 + 340 * (i // 2), 560, 360)
+        dock.show()
+
+
 def headless(project: Project, epochs: int) -> tuple[float, float]:
     trainer = project.trainer()
     n = len(trainer.x_train)
@@ -74,12 +84,8 @@ def in_editor(project_path: Path, epochs: int, every_view: bool = True, pictures
     window.show()
     window.open_path(project_path)
     training = window.training
-    if every_view:  # no tabs: the views tabbed behind Loss and Output float beside the window, each drawing
-        for i, title in enumerate(("Weights", "Activations", "Gradients", "Neurons")):
-            dock = training.docks[title]
-            dock.setFloating(True)
-            dock.setGeometry(40 + 420 * (i % 2), 60 + 340 * (i // 2), 560, 360)
-            dock.show()
+    if every_view:
+        float_tabbed_views(window)
     for _ in range(20):
         app.processEvents()
     window.scene.select_nodes(["h"])

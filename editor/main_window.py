@@ -104,7 +104,8 @@ class MainWindow(QMainWindow):
         self.add_dock("inspector", "Inspector", self.inspector, Qt.RightDockWidgetArea)
         self.add_dock("problems", "Problems", self.problems, Qt.BottomDockWidgetArea)
         self.dataset_panel = DatasetPanel(self.document)
-        self.add_dock("dataset", "Dataset", self.dataset_panel, Qt.BottomDockWidgetArea)
+        dock = self.add_dock("dataset", "Dataset", self.dataset_panel, Qt.BottomDockWidgetArea)
+        dock.visibilityChanged.connect(lambda shown: shown and self.dataset_panel.fill_csv_page())
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

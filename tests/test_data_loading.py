@@ -85,7 +85,9 @@ def test_a_big_csv_project_opens_at_once_and_loads_without_freezing_the_window(q
 
     qtbot.waitUntil(note, timeout=LOAD_TIMEOUT_MS)
     gaps.timer.stop()
-    assert gaps.longest < 1.5, f"the event loop stalled {gaps.longest:.2f} s while the file loaded"
+    # Loose: reading on the GUI thread froze it for the whole load (44 s for 60,000 rows); the aim of 100 ms
+    # is benchmarks/gui_big_data.py's, on a machine this suite does not share.
+    assert gaps.longest < 5.0, f"the event loop stalled {gaps.longest:.2f} s while the file loaded"
     assert fractions == sorted(fractions) and fractions[-1] > fractions[0], "progress goes up"
     assert len(texts) >= 3 and all(t.startswith("Loading mnist.csv… ") and t.endswith("%") for t in texts)
     assert document.dataset.x.shape == (ROWS, 784) and document.dataset_error == ""
@@ -245,3 +247,23 @@ def test_closing_the_window_mid_load_is_clean(qtbot, tmp_path, big_project):
     assert window.document.loading is None
     assert window.document.loader.pool.activeThreadCount() == 0  # the worker has let go
     assert time.perf_counter() - started < 10
+
+
+def test_the_csv_page_previews_the_file_in_use_only_when_it_comes_into_view(qtbot, tmp_path, small_csv):
+    """Previewing and listing 785 columns took ~0.7 s of the GUI thread when a project opened, even with the
+    Dataset dock tabbed out of sight."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    shutil.copy(small_csv, folder / "mnist.csv")
+    write_project(folder / "mnist.ncproj", "mnist.csv")
+    window = open_window(qtbot, tmp_path)
+    window.docks["loss"].raise_()  # the Dataset dock is tabbed behind the Loss view
+    assert window.open_path(folder / "mnist.ncproj")
+    wait_loaded(qtbot, window)
+    csv = window.dataset_panel.csv
+    assert csv.preview_data is None and csv.features.count() == 0
+    window.docks["dataset"].raise_()
+    window.dataset_panel.show_page("csv")
+    qtbot.waitUntil(lambda: csv.preview_data is not None)
+    assert csv.features.count() == 784 and csv.target.currentText() == "label"
+    assert csv.apply_button.text() == "Apply Changes"

@@ -21,6 +21,7 @@ from .tables import preview_table
 
 class CsvPage(QWidget):
     apply_requested = Signal()
+    shown = Signal()  # the page came into view (its tab, or the dock)
 
     def __init__(self) -> None:
         super().__init__()
@@ -74,6 +75,10 @@ class CsvPage(QWidget):
         self.target.currentIndexChanged.connect(lambda _: self._target_changed())
         self.task.currentIndexChanged.connect(lambda _: self._show_task())
         self.apply_button.clicked.connect(self.apply_requested)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.shown.emit()
 
     def choose_file(self) -> None:
         start = str(self.preview_data.path.parent) if self.preview_data else str(Path.home())

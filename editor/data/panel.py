@@ -50,6 +50,8 @@ class DatasetPanel(QWidget):
         self.generated = GeneratedPage()
         self.builtin = BuiltinPage()
         self.csv = CsvPage()
+        self._csv_pending: dict | None = None  # the csv spec in use, previewed when the page comes into view
+        self.csv.shown.connect(self.fill_csv_page)
         self.draw = DrawPage()
         self.pages = {"generated": self.generated, "builtin": self.builtin, "csv": self.csv, "inline": self.draw}
         for source in SOURCE_TABS:  # scrolled, so the dock can be small without squeezing the canvas
@@ -142,6 +144,7 @@ class DatasetPanel(QWidget):
         if source == "csv":
             self._show_csv_in_use(spec)
         else:
+            self._csv_pending = None
             self.csv.apply_button.setText("Use This File")
         self._show_draw()
 
@@ -177,8 +180,30 @@ class DatasetPanel(QWidget):
     def _show_csv_in_use(self, spec: dict) -> None:
         path = specs.csv_path(spec, self.document.project.base_dir)
         if path is not None and not self._previewing_the_csv_in_use():
+            if not self._csv_in_view():
+                # Out of view (another tab, or the dock behind another): previewed when shown. A file of
+                # 785 columns takes ~0.7 s to preview and list, which opening the project must not wait for.
+                self._csv_pending = spec
+                return
             self.csv.open_file(path, spec)
+        self._csv_pending = None
         self.csv.apply_button.setText("Apply Changes" if self.csv.preview_data else "Use This File")
+
+    def _csv_in_view(self) -> bool:
+        """On screen: a dock tabbed behind another keeps isVisible() but is moved out of sight."""
+        return self.csv.isVisible() and not self.csv.visibleRegion().isEmpty()
+
+    def fill_csv_page(self) -> None:
+        """The CSV page came into view: preview the file in use, if that was left for now."""
+        spec = self._csv_pending
+        if spec is None or not self._csv_in_view():
+            return
+        self._csv_pending = None
+        if spec == self.spec:
+            path = specs.csv_path(spec, self.document.project.base_dir)
+            if path is not None and not self._previewing_the_csv_in_use():
+                self.csv.open_file(path, spec)
+            self.csv.apply_button.setText("Apply Changes" if self.csv.preview_data else "Use This File")
 
     # ---- pushing a new spec ------------------------------------------------------------------------
     def use(self, spec: dict, text: str, merge_key=None, dataset: Dataset | None = None) -> bool:
