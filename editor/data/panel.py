@@ -35,6 +35,7 @@ from ..training import colors
 from . import specs
 from .commands import use_dataset
 from .csv_preview import CsvPreview, PreviewError, read_preview
+from .image_grid import add_images_tab
 from .plots import DrawingPlane, ScatterPreview
 from .tables import PREVIEW_ROWS, format_value, preview_table
 
@@ -639,6 +640,7 @@ class DatasetPanel(QWidget):
         for source in SOURCE_TABS:  # scrolled, so the dock can be small without squeezing the canvas
             scroll = _FitScroll(self.pages[source])
             self.tabs.addTab(scroll, TAB_TITLES[source])
+        self.images = add_images_tab(self)  # the data in use as pictures, while the Input is an image
         self.standardize = QCheckBox("Standardize features (zero mean, unit variance)")
         self.standardize.setToolTip("Scale each feature before training; the project stores it as "
                                     "\"standardize\": true. Helps when features have different scales.")
