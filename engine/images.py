@@ -47,10 +47,17 @@ def feature_range(dataset) -> tuple[float, float]:
             if dataset.mean is not None:  # std > 0: the order of values is kept
                 low_col, high_col = low_col * dataset.std + dataset.mean, high_col * dataset.std + dataset.mean
             low, high = float(low_col.min()), float(high_col.max())
+            if dataset.mean is not None:  # undoing a float32 standardization leaves ~1e-7 around whole counts
+                low, high = (_whole_if_near(v, 1e-5 * (high - low)) for v in (low, high))
             if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
                 low, high = (low, low + 1.0) if math.isfinite(low) else (0.0, 1.0)
         dataset.derived["feature_range"] = (low, high)
     return dataset.derived["feature_range"]
+
+
+def _whole_if_near(value: float, tolerance: float) -> float:
+    whole = round(value)
+    return float(whole) if abs(value - whole) <= tolerance else value
 
 
 def ink_to_features(ink: np.ndarray, shape: tuple[int, int, int], low: float, high: float) -> np.ndarray:
