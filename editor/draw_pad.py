@@ -165,7 +165,7 @@ class DigitDrawing(QWidget):
         self.pad = DrawPad()
         self.clear_button = QPushButton("Clear")
         self.hint = QLabel(wordWrap=True)
-        self.hint.setStyleSheet(f"color: {style.theme().muted_text.name()};")
+        self.hint.setProperty("muted", True)  # coloured by the panel's theme, like its other quiet labels
         self.hint.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.hint.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Minimum)
         side = QVBoxLayout()
