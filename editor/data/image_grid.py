@@ -193,6 +193,7 @@ class ImageGrid(QWidget):
         layout.setContentsMargins(6, 8, 6, 6)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
+        self.setMinimumSize(68, 68)  # no taller than the dock's other pages: a low dock squeezes the grid
         self.label_filter.currentIndexChanged.connect(lambda _: self._filter())
         document.dataset_changed.connect(self.refresh)
         document.validated.connect(self.refresh)
