@@ -34,6 +34,7 @@ with tempfile.TemporaryDirectory() as tmp:
         "d = w.document; print(d.project.name, d.dataset.n_samples, len(d.problems))"))
     assert opened.split() == ["Iris", "150", "0"], opened
     print(run(command, "info", lesson).splitlines()[0])
+    print(run(command, "info", engine.PROJECTS / "14-digits-csv.ncproj").splitlines()[0])  # its CSV beside it
     trained = Path(tmp) / "iris.ncproj"
     print(run(command, "train", lesson, "--epochs", "20", "--quiet", "--output", trained).splitlines()[-1])
     print(run(command, "render", trained, "--output", Path(tmp) / "iris.png").strip())

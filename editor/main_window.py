@@ -29,6 +29,7 @@ from .data.panel import DatasetPanel
 from .data.specs import rebased
 from .document import Document
 from .export_actions import install_export
+from .import_actions import install_import
 from .inspector import InspectorPanel
 from .landscape_view import install_landscape
 from .math_view import install_math
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.training = install_training(self)
         self.export = install_export(self, self.export_menu)
+        self.importer = install_import(self, self.file_menu, after=self.export_menu.menuAction())
         self.predict = install_predict(self)
         self.math = install_math(self)
         self.landscape = install_landscape(self)
@@ -190,7 +192,7 @@ class MainWindow(QMainWindow):
 
     def _create_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = self.file_menu = bar.addMenu("&File")
         file_menu.addActions([self.new_action, self.open_action])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)

@@ -30,6 +30,7 @@ from engine.export import Network, Predictor
 from engine.trainer import parse_training, split_rows
 
 from . import style
+from .draw_pad import DigitDrawing
 from .images import sample_pixmap
 from .training import colors
 
@@ -55,7 +56,7 @@ class _EditorPredictor(Predictor):
     """``Predictor`` over a clone of the document's compiled model: parameters that fit are used, the
     rest (and all of an untrained project's) are the seeded initial values."""
 
-    def __init__(self, project, dataset, model) -> None:  # noqa: super().__init__ requires a trained project
+    def __init__(self, project, dataset, model) -> None:  # not super().__init__: it requires a trained project
         self.network = Network(project, dataset, model, parse_training(project.training))
         self.load(project.parameters)
 
@@ -447,7 +448,13 @@ class PredictPanel(QWidget):
         self.sample_image.setToolTip("This row's features, drawn as the image the Input declares")
         self.sample_image.hide()
         pick.addWidget(self.sample_image)
+        self.drawing = DigitDrawing()  # a pad to draw the row on, while the Input is an image (draw_pad.py)
+        pick.addWidget(self.drawing.toggle)
         layout.addLayout(pick)
+        layout.addWidget(self.drawing)
+        self.drawing.row_drawn.connect(self.set_row)
+        self.drawing.toggle.toggled.connect(lambda drawing: self.fields_scroll.setVisible(not drawing))
+        self.sample_spin.valueChanged.connect(lambda _: self.drawing.toggle.setChecked(False))  # a sample instead
 
         self.fields_box = QWidget()
         self.fields_grid = QGridLayout(self.fields_box)
@@ -667,12 +674,14 @@ class PredictPanel(QWidget):
         if document.model is None:
             errors = document.analysis.errors
             self.reason = self._reason_text(errors[0].message if errors else document.loading_text() or document.compile_error)
+            self.drawing.follow(None)
             return
         predictor = _EditorPredictor(document.project, document.dataset, document.model.clone())
         samples = HeldOut(predictor.network)
         kind = samples.kind
         self.reason = ""
         self.predictor = predictor
+        self.drawing.follow(predictor.network)
         names = predictor.feature_names
         self.sample_kind, self.samples = kind, samples
         self.sample_label.setText(f"{kind.capitalize()} sample")
@@ -786,7 +795,7 @@ class PredictPanel(QWidget):
 
     def _truth(self) -> str:
         if self.from_sample is None or not len(self.samples):
-            return "a typed row" if self.fields else ""
+            return ("a drawn digit" if self.drawing.toggle.isChecked() else "a typed row") if self.fields else ""
         k = self.from_sample
         ds = self.predictor.network.dataset
         y = self.samples.target(k)

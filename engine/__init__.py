@@ -22,7 +22,8 @@ PROJECTS = _data_folder("projects")
 # The bundled examples in teaching order (File → Examples, the README's table); a file not listed comes last.
 LESSONS = ("00-worked-example", "01-one-weight", "02-perceptron", "03-logistic-regression", "04-momentum", "xor",
            "05-circles", "05-moons", "06-spiral", "07-iris", "08-digits", "09-sine-regression", "10-vanishing-gradients",
-           "11-branches", "12-digits-cnn", "13-batch-normalization")
+           "11-branches", "12-digits-cnn", "13-batch-normalization",
+           "14-digits-csv")
 
 
 def examples() -> list[Path]:

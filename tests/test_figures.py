@@ -2,6 +2,7 @@
 view exports its plots to PNG and SVG from its context menu."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -26,6 +27,8 @@ EPOCHS = 3
 def trained(tmp_path_factory):
     """Every example after a few epochs, saved: name -> path."""
     folder = tmp_path_factory.mktemp("trained")
+    for data in PROJECTS.glob("*.csv"):  # an example's own data file, beside it (lesson 14's digits.csv)
+        shutil.copy(data, folder)
     out = {}
     for path in EXAMPLES:
         project = load_project(path)

@@ -16,7 +16,7 @@ def test_the_wheel_ships_examples_and_datasets_that_the_installed_engine_finds(t
     assert build.returncode == 0, build.stderr[-3000:]
     wheel = next((tmp_path / "dist").glob("neurocanvas-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    examples = {f"engine/projects/{p.name}" for p in PROJECTS.glob("*.ncproj")}
+    examples = {f"engine/projects/{p.name}" for p in [*PROJECTS.glob("*.ncproj"), *PROJECTS.glob("*.csv")]}
     datasets = {f"engine/resources/datasets/{p.name}" for p in (RESOURCES / "datasets").glob("*.csv")}
     assert examples and datasets and examples | datasets <= names
     # the wheel's files alone, first on the path (as in site-packages), run from elsewhere

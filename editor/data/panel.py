@@ -24,6 +24,7 @@ from .commands import use_dataset
 from .csv_page import CsvPage
 from .draw_page import MAX_DRAW_CLASSES, DrawPage
 from .generated_page import GENERATOR_LABELS, GeneratedPage
+from .image_grid import add_images_tab
 from .page_layout import WIDE, FitScroll, error_label, set_wide, show_error, size_text
 from .rows_page import RowsPage
 
@@ -59,6 +60,7 @@ class DatasetPanel(QWidget):
             self.tabs.addTab(scroll, TAB_TITLES[source])
         self.rows = RowsPage()  # the data in use, whatever its source
         self.tabs.addTab(self.rows, "Rows")
+        self.images = add_images_tab(self)  # the data in use as pictures, while the Input is an image
         self.standardize = QCheckBox("Standardize features (zero mean, unit variance)")
         self.standardize.setToolTip("Scale each feature before training; the project stores it as "
                                     "\"standardize\": true. Helps when features have different scales.")

@@ -368,6 +368,22 @@ class TrainingSession(QObject):
         self.document.undo_stack.push(TrainedStateCommand(text, before, (parameters, optimizer_state), self.restore_state))
         return True
 
+    def import_parameters(self, parameters: dict[str, np.ndarray], text: str) -> bool:
+        """Parameters trained elsewhere (checked against the graph) as ONE undoable command: a run stops
+        first and the views go to the present. The optimizer starts afresh over them (step 0 and no
+        buffers: an archive holds no optimizer state), which also marks the network trained."""
+        self._resume_after = None
+        self._stop_and_wait()
+        self.show_position(None)
+        self.document.flush()
+        if self.trainer is None:
+            return False
+        before = (self.trainer.model.copy_parameters(), self.trainer.optimizer.state_dict())
+        fresh = {"step": {name: 0 for name in self.trainer.model.parameters}, "buffers": {}}
+        after = ({name: array.copy() for name, array in parameters.items()}, fresh)
+        self.document.undo_stack.push(TrainedStateCommand(text, before, after, self.restore_state))
+        return True
+
     def restore_state(self, parameters: dict[str, np.ndarray], optimizer_state: dict) -> None:
         """Set the trainer's parameters and optimizer state (an undo or redo): a run stops first, and
         what no longer fits the graph (edited since) keeps its values."""
