@@ -17,6 +17,7 @@ class RowsPage(QWidget):
         layout.setContentsMargins(6, 8, 6, 6)
         layout.addWidget(self.caption)
         layout.addWidget(self.table, 1)
+        self.setMinimumSize(68, 68)  # no taller than the dock's other pages: a low dock squeezes the table
         self.dataset = None
 
     def showEvent(self, event) -> None:
