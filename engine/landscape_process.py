@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import pickle
 import queue
-import subprocess
 import sys
 import threading
 import time
@@ -22,7 +21,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from . import ROOT
+from .child_process import PickledChild
 from .errors import NeuroCanvasError
 from .landscape import Landscape, LandscapeCancelled, loss_landscape
 from .model import Model
@@ -66,32 +65,12 @@ def compute(request: LandscapeRequest, cancelled: Callable[[], bool] | None = No
     return land, np.array(losses)
 
 
-class LandscapeProcess:
+class LandscapeProcess(PickledChild):
     """The child that computes landscapes. ``compute`` blocks until the landscape is done (call it
     from a worker thread: waiting on the pipe does not hold the interpreter lock); ``cancel`` may
     be called from any thread meanwhile."""
 
-    def __init__(self) -> None:
-        self._process: subprocess.Popen | None = None
-        self._lock = threading.Lock()  # cancel comes from another thread than compute
-
-    def _ensure_started(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            return
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        self._process = subprocess.Popen([sys.executable, "-m", "engine.landscape_process"],
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-
-    def _send(self, message: tuple) -> None:
-        with self._lock:
-            if self._process is None or self._process.poll() is not None:
-                return
-            try:
-                pickle.dump(message, self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-                self._process.stdin.flush()
-            except (BrokenPipeError, OSError):
-                pass  # the child has gone: compute() says so
+    MODULE = "engine.landscape_process"
 
     def compute(self, request: LandscapeRequest,
                 on_progress: Callable[[int, int], None]) -> tuple[Landscape, np.ndarray | None, float]:
@@ -117,19 +96,6 @@ class LandscapeProcess:
 
     def cancel(self) -> None:
         self._send(("cancel",))
-
-    def close(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        try:
-            process.stdin.close()  # the child's reader sees the end and quits
-            process.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            process.kill()
-            process.wait()
-        process.stdout.close()
-
 
 def serve(commands: BinaryIO, reports: BinaryIO) -> None:
     """The child's loop: compute each request, reporting progress (a row of the grid at a time).

@@ -24,7 +24,6 @@ import copy
 import os
 import pickle
 import queue
-import subprocess
 import sys
 import threading
 import time
@@ -32,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from . import ROOT
+from .child_process import PickledChild
 from .frames import ViewRequest, frame_bytes, take_frame
 from .pace import Pace, parse_pace
 from .runs import RunEvent, settings_event
@@ -310,41 +309,21 @@ def serve(commands: BinaryIO, reports: BinaryIO) -> None:
         send(("done", reporter.perform(mode, more_epochs)))
 
 
-class TrainingProcess:
+class TrainingProcess(PickledChild):
     """A child Python process that performs runs of pickled trainers; started on first use.
 
-    It is a plain ``python -m engine.runner`` talking pickle over its stdin and stdout, so
-    it never re-imports the program that started it (as multiprocessing's spawn would).
     ``perform`` blocks until the run ends (call it from a worker thread: waiting on the
     pipe does not hold the interpreter lock); ``stop``, ``set_optimizer`` and
     ``update_settings`` may be called from any thread while it runs.
     """
 
+    MODULE = "engine.runner"
+
     def __init__(self) -> None:
-        self._process: subprocess.Popen | None = None
-        self._lock = threading.Lock()  # commands come from two threads
+        super().__init__()
         # A stop asked for before the child started or got its run (Pause right after Train) still stops it.
         self._stop_asked = threading.Event()
         self.views: ViewRequest | None = None  # what each frame computes for the open views (set_views)
-
-    def _ensure_started(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            return
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "engine.runner"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
-        )
-
-    def _send(self, message: tuple) -> None:
-        with self._lock:
-            if self._process is None or self._process.poll() is not None:
-                return
-            try:
-                pickle.dump(message, self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-                self._process.stdin.flush()
-            except (BrokenPipeError, OSError):
-                pass  # the child has gone: perform() reports it
 
     def perform(self, trainer: Trainer, mode: str, on_progress: Callable[[Progress], None],
                 more_epochs: int | None = None) -> RunResult:
@@ -386,18 +365,6 @@ class TrainingProcess:
         """What the frames compute for the open views, from now on (kept for the next runs too)."""
         self.views = views
         self._send(("views", views))
-
-    def close(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        try:
-            process.stdin.close()  # the child's reader sees the end and quits
-            process.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            process.kill()
-            process.wait()
-        process.stdout.close()
 
 
 if __name__ == "__main__":
