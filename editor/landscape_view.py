@@ -28,6 +28,7 @@ from . import style
 from .landscape_worker import LandscapeJob, LandscapeResult, LandscapeWorker
 from .training import colors
 from .view_menu import add_view_action
+from .on_screen import on_screen
 
 METHODS = (("auto", "Auto"), ("pca", "PCA of the path"), ("random", "Random directions"))
 MAX_PATH = 400  # snapshots of the path sent to the worker's process, at most
@@ -206,7 +207,7 @@ class LandscapeView(QWidget):
 
     # ---- computing -------------------------------------------------------------------------------------
     def shown(self) -> bool:
-        return self.isVisible() and not self.visibleRegion().isEmpty()
+        return on_screen(self)
 
     def _schedule(self) -> None:
         self._debounce.start()

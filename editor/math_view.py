@@ -37,6 +37,7 @@ from .math_html import Comparison, Look, message_page, page
 from .predict_panel import parse_row
 from .training.views.base import NodeChooser
 from .view_menu import add_view_action
+from .on_screen import on_screen
 
 REFRESH_HZ = 4  # pages a second while training runs, at most
 DATASET, PREDICT, TYPED = range(3)
@@ -197,8 +198,7 @@ class MathView(QWidget):
 
     # ---- following the window -------------------------------------------------------------------------
     def shown(self) -> bool:
-        """On screen: a dock tabbed behind another keeps isVisible() but is moved out of sight."""
-        return self.isVisible() and not self.visibleRegion().isEmpty()
+        return on_screen(self)
 
     def _schedule(self) -> None:
         """Something changed: a new page soon if on screen (at once when idle, throttled while training)."""

@@ -33,6 +33,7 @@ from . import style
 from .draw_pad import DigitDrawing
 from .images import sample_pixmap
 from .training import colors
+from .on_screen import on_screen
 
 REFRESH_HZ = 4  # updates a second while training, at most
 REBUILD_DELAY_MS = 120  # after a graph edit: wait for the burst to end
@@ -642,8 +643,7 @@ class PredictPanel(QWidget):
             self._throttle.start()
 
     def shown(self) -> bool:
-        """On screen: a dock tabbed behind another keeps isVisible() but is moved out of sight."""
-        return self.isVisible() and not self.visibleRegion().isEmpty()
+        return on_screen(self)
 
     def _refresh_if_visible(self) -> None:
         if self.shown():

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QTabWidget, QVBoxLayout, QWidge
 from engine.datasets import Dataset, load_dataset
 from engine.errors import DatasetError
 
+from ..on_screen import on_screen
 from . import specs
 from .builtin_page import BUILTIN_LABELS, BuiltinPage
 from .commands import use_dataset
@@ -192,8 +193,7 @@ class DatasetPanel(QWidget):
         self.csv.apply_button.setText("Apply Changes" if self.csv.preview_data else "Use This File")
 
     def _csv_in_view(self) -> bool:
-        """On screen: a dock tabbed behind another keeps isVisible() but is moved out of sight."""
-        return self.csv.isVisible() and not self.csv.visibleRegion().isEmpty()
+        return on_screen(self.csv)
 
     def fill_csv_page(self) -> None:
         """The CSV page came into view: preview the file in use, if that was left for now."""

@@ -13,6 +13,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, QRectF, QTimer
 
+from ...on_screen import on_screen
 from ..session import TrainingSession
 from .activations import ActivationsView
 from .base import FRAME_MS, LINE, log
@@ -91,7 +92,7 @@ class ViewHub(QObject):
         views = list(self.views.values())
         for i in range(len(views)):
             view = views[(self._next + i) % len(views)]
-            if not view.dirty or not view.isVisible() or view.visibleRegion().isEmpty():
+            if not view.dirty or not on_screen(view):
                 continue  # a dock tabbed behind another is "visible" out of sight: it draws when shown
             view.dirty = False
             try:
