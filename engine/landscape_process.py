@@ -9,19 +9,14 @@ first use, which never imports the program that started it.
 """
 from __future__ import annotations
 
-import os
 import pickle
-import queue
-import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
 
 import numpy as np
 
-from .child_process import PickledChild
+from .child_process import ChildPipes, PickledChild, child_main
 from .errors import NeuroCanvasError
 from .landscape import Landscape, LandscapeCancelled, loss_landscape
 from .model import Model
@@ -97,24 +92,13 @@ class LandscapeProcess(PickledChild):
     def cancel(self) -> None:
         self._send(("cancel",))
 
-def serve(commands: BinaryIO, reports: BinaryIO) -> None:
+def serve(pipes: ChildPipes) -> None:
     """The child's loop: compute each request, reporting progress (a row of the grid at a time).
     A cancel that arrives before a request belongs to an earlier one and is passed over."""
-    inbox: queue.Queue = queue.Queue()
-
-    def read_commands() -> None:
-        while True:
-            try:
-                inbox.put(pickle.load(commands))
-            except (EOFError, OSError, pickle.UnpicklingError):
-                inbox.put(("quit",))
-                return
-
-    threading.Thread(target=read_commands, daemon=True).start()
+    inbox = pipes.inbox
 
     def send(*message) -> None:
-        pickle.dump(message, reports, protocol=pickle.HIGHEST_PROTOCOL)
-        reports.flush()
+        pipes.send(message)
 
     while True:
         message = inbox.get()
@@ -130,8 +114,7 @@ def serve(commands: BinaryIO, reports: BinaryIO) -> None:
         def cancelled() -> bool:  # the engine asks before each row of the grid
             send("progress", done[0], rows)
             done[0] += 1
-            while not inbox.empty():  # only cancel and quit can arrive while compute() waits for this one
-                command = inbox.get_nowait()
+            for command in pipes.arrived():  # only cancel and quit can arrive while compute() waits for this one
                 if command[0] == "quit":
                     inbox.put(command)  # for the loop, after this request
                 stop[0] = True
@@ -150,9 +133,8 @@ def serve(commands: BinaryIO, reports: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
-    # The child: reports go to the real stdout; anything else printed goes to stderr.
-    from engine.landscape_process import serve as _serve  # the module's own classes, not __main__'s copies
+    from engine.landscape_process import (
+        serve as _serve,  # the module's own classes, not __main__'s copies
+    )
 
-    _reports = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    _serve(sys.stdin.buffer, _reports)
+    child_main(_serve)

@@ -23,15 +23,12 @@ from __future__ import annotations
 import copy
 import os
 import pickle
-import queue
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO
 
-from .child_process import PickledChild
+from .child_process import ChildPipes, PickledChild, child_main
 from .frames import ViewRequest, frame_bytes, take_frame
 from .pace import Pace, parse_pace
 from .runs import RunEvent, settings_event
@@ -270,43 +267,18 @@ class Reporter:
 
 
 # ---- the child process ------------------------------------------------------------------------
-def serve(commands: BinaryIO, reports: BinaryIO) -> None:
-    """The child's loop: perform each run it is sent, reporting on ``reports``.
-
-    A thread reads ``commands`` into a queue, so that a run can look for a stop request
-    between batches without blocking (portable: no select() on pipes).
-    """
-    inbox: queue.Queue = queue.Queue()
-
-    def read_commands() -> None:
-        while True:
-            try:
-                inbox.put(pickle.load(commands))
-            except (EOFError, OSError, pickle.UnpicklingError):
-                inbox.put(("quit",))
-                return
-
-    threading.Thread(target=read_commands, daemon=True).start()
-
-    def send(message: tuple) -> None:
-        pickle.dump(message, reports, protocol=pickle.HIGHEST_PROTOCOL)
-        reports.flush()
-
-    def arrived() -> list[tuple]:
-        found = []
-        while not inbox.empty():
-            found.append(inbox.get_nowait())
-        return found
-
+def serve(pipes: ChildPipes) -> None:
+    """The child's loop: perform each run it is sent, reporting through ``pipes``; a run looks for
+    a stop request between batches (``pipes.arrived``) without blocking."""
     while True:
-        message = inbox.get()
+        message = pipes.inbox.get()
         if message[0] == "quit":
             return
         if message[0] != "perform":
             continue  # a command that arrived after its run had ended
         _, trainer, mode, more_epochs, views = message
-        reporter = Reporter(trainer, lambda p: send(("progress", p)), arrived, views)
-        send(("done", reporter.perform(mode, more_epochs)))
+        reporter = Reporter(trainer, lambda p: pipes.send(("progress", p)), pipes.arrived, views)
+        pipes.send(("done", reporter.perform(mode, more_epochs)))
 
 
 class TrainingProcess(PickledChild):
@@ -368,9 +340,8 @@ class TrainingProcess(PickledChild):
 
 
 if __name__ == "__main__":
-    # The child: reports go to the real stdout; anything else printed goes to stderr.
-    from engine.runner import serve as _serve  # the module's own classes, not __main__'s copies
+    from engine.runner import (
+        serve as _serve,  # the module's own classes, not __main__'s copies
+    )
 
-    _reports = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    _serve(sys.stdin.buffer, _reports)
+    child_main(_serve)

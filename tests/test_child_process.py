@@ -1,0 +1,73 @@
+"""The child processes' pipes: a child never waits for a busy editor, and one BLAS thread leaves a core to it."""
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine import PROJECTS
+from engine.child_process import ChildPipes
+from engine.landscape_process import LandscapeRequest, serve
+from engine.project import load_project
+from engine.runner import TrainingProcess
+
+
+def test_sending_does_not_wait_for_the_reader():
+    """A pipe holds 64 KB: written from the working thread, a frame waited whenever the editor was painting."""
+    commands_r, commands_w = os.pipe()
+    reports_r, reports_w = os.pipe()
+    with open(commands_r, "rb") as commands, open(reports_w, "wb") as reports, open(reports_r, "rb") as reader:
+        pipes = ChildPipes(commands, reports)
+        start = time.perf_counter()
+        for k in range(8):
+            pipes.send(("progress", k, np.zeros(2**17)))  # 1 MB each, nobody reading yet
+        assert time.perf_counter() - start < 2.0
+        received = [pickle.load(reader) for _ in range(8)]
+        assert [m[1] for m in received] == list(range(8))
+        os.close(commands_w)
+        assert pipes.inbox.get(timeout=5) == ("quit",)
+        pipes.close()
+
+
+def drain(reader) -> None:
+    """Read what a child sends, as the editor does, until the pipe closes."""
+    try:
+        while True:
+            pickle.load(reader)
+    except (EOFError, OSError, ValueError):
+        return
+
+
+def test_a_landscape_child_quits_when_the_editor_closes_in_the_middle_of_one():
+    """Closing the pipe while a landscape computes used to loop for ever on the quit it put back."""
+    project = load_project(PROJECTS / "xor.ncproj")
+    trainer = project.trainer()
+    commands_r, commands_w = os.pipe()
+    reports_r, reports_w = os.pipe()
+    with open(commands_r, "rb") as commands, open(reports_w, "wb") as reports, open(reports_r, "rb") as reader:
+        threading.Thread(target=drain, args=(reader,), daemon=True).start()
+        pipes = ChildPipes(commands, reports)
+        served = threading.Thread(target=serve, args=(pipes,), daemon=True)
+        served.start()
+        request = LandscapeRequest(trainer.model, trainer.x_train, trainer.t_train, [], "random", 400)
+        with open(commands_w, "wb") as sending:
+            pickle.dump(("compute", request), sending)
+        served.join(timeout=20)
+        assert not served.is_alive()
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads the child's environment from /proc")
+def test_the_training_child_uses_one_blas_thread(monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    process = TrainingProcess()
+    process._ensure_started()
+    try:
+        environ = Path(f"/proc/{process._process.pid}/environ").read_bytes().split(b"\0")
+        assert b"OPENBLAS_NUM_THREADS=1" in environ
+    finally:
+        process.close()
