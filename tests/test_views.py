@@ -262,3 +262,26 @@ def test_while_training_runs_the_views_wait_their_share_of_the_gui(qtbot, window
     hub._turn_start -= 1.1 / hub_module.GUI_SHARE  # the time that share asks for has passed
     hub.tick()
     assert len(refreshed) == 2 * len(hub.views)
+
+
+def test_after_a_run_the_views_redraw_in_turns_not_all_in_one_stall(qtbot, window, monkeypatch):
+    """Six views refreshed and painted together at the end of a run stalled the window 160–250 ms:
+    a turn counts each view's last paint and leaves the rest for the next turns, idle as well."""
+    open_example(qtbot, window, "xor.ncproj")
+    hub = window.training.hub
+    assert window.training.session.running is None
+    refreshed = []
+    for view in hub.views.values():
+        monkeypatch.setattr(view, "refresh", lambda title=view.title: refreshed.append(title))
+        dock = window.training.docks[view.title]
+        dock.setFloating(True)
+        dock.show()
+        qtbot.waitUntil(lambda view=view: not view.visibleRegion().isEmpty())
+        view.paint_seconds = 0.03  # each paint costs more than a turn's slice
+    hub.mark_dirty()
+    hub.tick()
+    assert len(refreshed) == 1
+    for _ in range(len(hub.views) - 1):
+        hub.tick()
+    assert sorted(refreshed) == sorted(hub.views)  # in rotation: each view once
+    assert not any(view.dirty for view in hub.views.values())

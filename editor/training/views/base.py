@@ -178,7 +178,8 @@ class View(QWidget):
         layout.addLayout(self.header)
         self.stack = QStackedWidget()
         self.message = QLabel(alignment=Qt.AlignCenter, wordWrap=True)
-        self.graphics = TimedGraphics(hub.painted)
+        self.paint_seconds = 0.0  # what the last paint of the plots cost: the hub counts it before refreshing
+        self.graphics = TimedGraphics(self._painted)
         self.graphics.ci.layout.setContentsMargins(2, 2, 2, 2)
         self.graphics.setContextMenuPolicy(Qt.CustomContextMenu)  # the plots' own menus are off: ours exports
         self.graphics.customContextMenuRequested.connect(self._context_menu)
@@ -187,6 +188,10 @@ class View(QWidget):
         layout.addWidget(self.stack, 1)
         self._theme = style.theme()
         View.apply_theme(self)  # a subclass's own parts do not exist yet
+
+    def _painted(self, seconds: float) -> None:
+        self.paint_seconds = seconds
+        self.hub.painted(seconds)
 
     def add_plot(self, row: int, col: int, title: str = "", **kwargs) -> pg.PlotItem:
         plot = self.graphics.addPlot(row=row, col=col, **kwargs)

@@ -1,10 +1,11 @@
 """The hub: the views' timer, the canvas selection they follow, and the model run over the plane.
 
-While training runs, the views share the GUI thread with everything else and the training process shares
-the machine's cores with the GUI: the hub spends at most GUI_SHARE of the time on them. Each turn refreshes
-the views due, one after another, until SLICE_S is spent (the rest wait for the next turn, in rotation), and
-the next turn waits until the turn's cost — its refreshes and the paints they caused — is at most GUI_SHARE
-of the time since the last. Idle, a view redraws at once.
+Each turn refreshes the views due, one after another, until SLICE_S is spent — counting each refresh and
+the paint it will cause, estimated by the view's last paint (paints come after the turn, all at once: six
+views redrawn together at the end of a run stalled the window 160–250 ms). The rest wait for the next
+turn, in rotation. While training runs, the views share the GUI thread with everything else and the
+training process shares the machine's cores with the GUI: the next turn then also waits until the turn's
+cost — its refreshes and the paints they caused — is at most GUI_SHARE of the time since the last.
 """
 from __future__ import annotations
 
@@ -89,6 +90,7 @@ class ViewHub(QObject):
         if running and start - self._turn_start < self._spent / GUI_SHARE:
             return
         self._turn_start, self._spent = start, 0.0
+        painting = 0.0  # the paints this turn's refreshes will cause, as their views' last ones cost
         views = list(self.views.values())
         for i in range(len(views)):
             view = views[(self._next + i) % len(views)]
@@ -101,7 +103,8 @@ class ViewHub(QObject):
                 if view.title not in self._failed:
                     self._failed.add(view.title)
                     log.exception("The %s view failed to refresh", view.title)
-            if running and time.perf_counter() - start > SLICE_S:
+            painting += view.paint_seconds
+            if time.perf_counter() - start + painting > SLICE_S:
                 self._next = (self._next + i + 1) % len(views)
                 break
         self._spent += time.perf_counter() - start
