@@ -126,8 +126,7 @@ class LandscapeView(QWidget):
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.status)
 
-        plot = self.plot = self.graphics.addPlot(0, 0)
-        plot.setMenuEnabled(False)
+        plot = self.plot = self.graphics.addPlot(0, 0, enableMenu=False)
         plot.getAxis("left").enableAutoSIPrefix(False)
         plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.image = pg.ImageItem(axisOrder="row-major")

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QPushButton, QScrollArea, QWidget,
 )
 
-from engine.datasets import CellError, parse_number
+from engine.datasets import CellError
 from engine.errors import DatasetError
 
 from . import specs
@@ -147,7 +147,7 @@ class CsvPage(QWidget):
         for j, name in enumerate(preview.names):
             if j == target:
                 continue
-            numeric = any(parse_number(c) is not None for c in preview.column(j))
+            numeric = preview.has_numbers[j]
             item = QListWidgetItem(name if numeric else f"{name}  (text)")
             item.setData(Qt.UserRole, j)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)

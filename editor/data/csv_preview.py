@@ -33,7 +33,8 @@ class CsvPreview:
     delimiter: str
     truncated: bool  # more rows follow in the file
     size: int = 0
-    numeric: list[bool] = field(default_factory=list)  # per column, in the previewed rows
+    numeric: list[bool] = field(default_factory=list)  # per column, in the previewed rows: every cell a number or missing
+    has_numbers: list[bool] = field(default_factory=list)  # per column: some cell a number (offered as a feature)
 
     def column(self, j: int) -> list[str]:
         return [row[j] for row in self.rows if j < len(row)]
@@ -94,5 +95,7 @@ def read_preview(path: str | Path) -> CsvPreview:
     else:
         names = [f"column_{j + 1}" for j in range(width)]
         data, lines = rows[:shown_rows], lines[:shown_rows]
-    numeric = [all(parse_number(r[j]) is not None or _missing(r[j]) for r in data if j < len(r)) for j in range(width)]
-    return CsvPreview(path, names, data, lines, has_header, delimiter, truncated, size, numeric)
+    number = [[parse_number(c) is not None for c in r[:width]] for r in data]  # each cell parsed once
+    numeric = [all(n[j] or _missing(r[j]) for n, r in zip(number, data) if j < len(n)) for j in range(width)]
+    has_numbers = [any(n[j] for n in number if j < len(n)) for j in range(width)]
+    return CsvPreview(path, names, data, lines, has_header, delimiter, truncated, size, numeric, has_numbers)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel
 
 from ... import style
 from .. import colors
-from .base import GRID, View, class_legend, colour_bar, f32, legend, target_columns
+from .base import GRID, PREDICTED_ROWS, View, class_legend, colour_bar, f32, legend, strided, target_columns
 
 
 class OutputView(View):
@@ -147,20 +147,22 @@ class OutputView(View):
         return self.legend
 
     def _set_points(self) -> None:
+        """The rows as points on the plane: every one, or MAX_POINTS of each set, evenly spaced."""
         info = self.session.info
+        x_train, y_train = strided(info.x_train, info.y_train)
+        x_val, y_val = strided(info.x_val, info.y_val)
         if info.task == "classification":
-            self.train_points.setData(info.x_train[:, 0], info.x_train[:, 1],
-                                      brush=[pg.mkBrush(colors.class_colour(int(c))) for c in info.y_train])
-            self.val_points.setData(info.x_val[:, 0], info.x_val[:, 1],
-                                    pen=[pg.mkPen(colors.class_colour(int(c)), width=1.6) for c in info.y_val])
+            brushes = [pg.mkBrush(colors.class_colour(k)) for k in range(max(info.n_classes, 2))]
+            pens = [pg.mkPen(colors.class_colour(k), width=1.6) for k in range(max(info.n_classes, 2))]
+            self.train_points.setData(x_train[:, 0], x_train[:, 1], brush=[brushes[int(c)] for c in y_train])
+            self.val_points.setData(x_val[:, 0], x_val[:, 1], pen=[pens[int(c)] for c in y_val])
         else:
-            y = target_columns(info.y_train)[:, 0]
+            y = target_columns(y_train)[:, 0]
             lo, hi = float(y.min()), float(y.max())
             cmap = colors.diverging()
             t = (y - lo) / (hi - lo) if hi > lo else np.full_like(y, 0.5)
-            self.train_points.setData(info.x_train[:, 0], info.x_train[:, 1],
-                                      brush=[pg.mkBrush(c) for c in cmap.mapToQColor(t)])
-            self.val_points.setData(info.x_val[:, 0], info.x_val[:, 1], pen=pg.mkPen(colors.foreground(), width=1.2))
+            self.train_points.setData(x_train[:, 0], x_train[:, 1], brush=[pg.mkBrush(c) for c in cmap.mapToQColor(t)])
+            self.val_points.setData(x_val[:, 0], x_val[:, 1], pen=pg.mkPen(colors.foreground(), width=1.2))
 
     def _mode(self) -> str | None:
         info = self.session.info
@@ -306,7 +308,10 @@ class OutputView(View):
 
     def _draw_confusion(self) -> None:
         info = self.session.info
-        x, y = (info.x_val, info.y_val) if len(info.x_val) else (info.x_train, info.y_train)
+        rows, which = (info.x_val, info.y_val), "validation"
+        if not len(info.x_val):
+            rows, which = (info.x_train, info.y_train), "training"
+        x, y = strided(*rows, limit=PREDICTED_ROWS)
         out = self._predict(x)
         if out is None:
             return
@@ -328,17 +333,19 @@ class OutputView(View):
                 t.setText(str(n) if n else "")
                 t.setColor(style.DARK.text if dark_cell[i, j] else style.LIGHT.text)
         accuracy = float(np.trace(matrix) / max(matrix.sum(), 1))
-        self.plot.setTitle(f"accuracy {accuracy:.1%}", size="9pt")
+        among = f" on {len(x):,} of the {len(rows[0]):,} {which} rows" if len(x) < len(rows[0]) else ""
+        self.plot.setTitle(f"accuracy {accuracy:.1%}{among}", size="9pt")
 
     def _draw_scatter(self) -> None:
         info = self.session.info
-        pred_train = self._predict(info.x_train)
+        x_train, y_train = strided(info.x_train, info.y_train, limit=PREDICTED_ROWS)
+        pred_train = self._predict(x_train)
         if pred_train is None:
             return
-        y_train = target_columns(info.y_train)
+        y_train = target_columns(y_train)
         self.train_points.setData(y_train.ravel(), pred_train.ravel())
         if len(info.x_val):
-            y_val = target_columns(info.y_val)
-            self.val_points.setData(y_val.ravel(), self._predict(info.x_val).ravel())
+            x_val, y_val = strided(info.x_val, info.y_val, limit=PREDICTED_ROWS)
+            self.val_points.setData(target_columns(y_val).ravel(), self._predict(x_val).ravel())
         lo, hi = float(y_train.min()), float(y_train.max())
         self.diagonal.setData([lo, hi], [lo, hi])
