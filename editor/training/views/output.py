@@ -4,12 +4,51 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel
 
 from ... import style
 from .. import colors
 from .base import GRID, PREDICTED_ROWS, View, class_legend, colour_bar, f32, legend, strided, target_columns
+
+
+class CellCounts(pg.GraphicsObject):
+    """The count in each cell of a k × k matrix, drawn upright at the cells' centres: one item, where a
+    TextItem per cell took 60 ms to build for ten classes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts = np.zeros((0, 0), dtype=np.int64)
+        self.dark_cell = np.zeros((0, 0), dtype=bool)
+
+    def set_counts(self, counts: np.ndarray, dark_cell: np.ndarray) -> None:
+        if counts.shape != self.counts.shape:
+            self.prepareGeometryChange()
+        self.counts, self.dark_cell = counts.astype(np.int64), dark_cell
+        self.update()
+
+    def text(self, i: int, j: int) -> str:
+        return str(self.counts[i, j]) if self.counts[i, j] else ""
+
+    def colour(self, i: int, j: int) -> QColor:
+        """Light text on a dark cell, dark text on a pale one."""
+        return style.DARK.text if self.dark_cell[i, j] else style.LIGHT.text
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, self.counts.shape[1], self.counts.shape[0])
+
+    def paint(self, painter, *args) -> None:
+        to_device = painter.transform()
+        painter.resetTransform()
+        painter.setFont(style.font())
+        k_rows, k_cols = self.counts.shape
+        for i in range(k_rows):
+            for j in range(k_cols):
+                if self.counts[i, j]:
+                    centre = to_device.map(QPointF(j + 0.5, i + 0.5))
+                    painter.setPen(self.colour(i, j))
+                    painter.drawText(QRectF(centre.x() - 40, centre.y() - 12, 80, 24), Qt.AlignCenter, self.text(i, j))
 
 
 class OutputView(View):
@@ -106,15 +145,8 @@ class OutputView(View):
             self.bar.setLevels((0.0, 1.0))
             self.plot.invertY(True)
             self.plot.setAspectLocked(True)
-            self.texts = []
-            for i in range(k):
-                row = []
-                for j in range(k):
-                    t = pg.TextItem("", anchor=(0.5, 0.5), color=style.theme().text)
-                    t.setPos(j + 0.5, i + 0.5)
-                    self.plot.addItem(t)
-                    row.append(t)
-                self.texts.append(row)
+            self.counts = CellCounts()
+            self.plot.addItem(self.counts)
             ticks = [(i + 0.5, (info.class_names[i] if i < len(info.class_names) else str(i))[:10]) for i in range(k)]
             self.plot.getAxis("bottom").setTicks([ticks])
             self.plot.getAxis("left").setTicks([ticks])
@@ -325,13 +357,7 @@ class OutputView(View):
         # Light text on a dark cell, dark text on a pale one: the map runs pale to dark in the light
         # theme and dark to pale in the dark theme.
         cells = self.image.getColorMap().map(row_share.ravel(), mode="float")[:, :3] @ [0.299, 0.587, 0.114]
-        dark_cell = cells.reshape(k, k) < 0.5
-        for i in range(k):
-            for j in range(k):
-                n = int(matrix[i, j])
-                t = self.texts[i][j]
-                t.setText(str(n) if n else "")
-                t.setColor(style.DARK.text if dark_cell[i, j] else style.LIGHT.text)
+        self.counts.set_counts(matrix, cells.reshape(k, k) < 0.5)
         accuracy = float(np.trace(matrix) / max(matrix.sum(), 1))
         among = f" on {len(x):,} of the {len(rows[0]):,} {which} rows" if len(x) < len(rows[0]) else ""
         self.plot.setTitle(f"accuracy {accuracy:.1%}{among}", size="9pt")
