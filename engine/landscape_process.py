@@ -76,7 +76,7 @@ class LandscapeProcess(PickledChild):
         self._send(("compute", request))
         while True:
             try:
-                kind, *payload = pickle.load(self._process.stdout)
+                kind, *payload = self._receive()
             except (EOFError, OSError, pickle.UnpicklingError):
                 self._process = None
                 raise LandscapeError("the landscape process ended unexpectedly") from None

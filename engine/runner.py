@@ -37,6 +37,7 @@ from .trainer import Divergence, Outcome, Snapshot, Trainer
 REPORT_HZ = 30  # progress reports per second, at most (batch by batch: one per batch)
 DETAIL_HZ = 20  # weights, activations and gradient norms per second, at most, between frames
 POLL_S = 0.005  # how often a run looks for commands (stop, new settings) between batches and while it waits
+TRAINER_DATA = ("dataset", "x_train", "y_train", "t_train", "x_val", "y_val", "t_val")  # sent once, not per run
 PIPE_BYTES_PER_SECOND = 16 * 2**20  # frames sent, on average over the run (the first second's worth at once)
 
 
@@ -301,12 +302,13 @@ class TrainingProcess(PickledChild):
                 more_epochs: int | None = None) -> RunResult:
         """One run (``Reporter.perform``'s modes) of a copy of ``trainer``; the result carries the copy."""
         self._ensure_started()
+        self._share({name: getattr(trainer, name) for name in TRAINER_DATA})
         self._send(("perform", trainer, mode, more_epochs, self.views))
         if self._stop_asked.is_set():
             self._send(("stop",))
         while True:
             try:
-                kind, payload = pickle.load(self._process.stdout)
+                kind, payload = self._receive()
             except (EOFError, OSError, pickle.UnpicklingError):
                 self._process = None
                 self._stop_asked.clear()

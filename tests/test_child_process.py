@@ -49,16 +49,22 @@ def test_a_landscape_child_quits_when_the_editor_closes_in_the_middle_of_one():
     trainer = project.trainer()
     commands_r, commands_w = os.pipe()
     reports_r, reports_w = os.pipe()
-    with open(commands_r, "rb") as commands, open(reports_w, "wb") as reports, open(reports_r, "rb") as reader:
-        threading.Thread(target=drain, args=(reader,), daemon=True).start()
-        pipes = ChildPipes(commands, reports)
-        served = threading.Thread(target=serve, args=(pipes,), daemon=True)
-        served.start()
-        request = LandscapeRequest(trainer.model, trainer.x_train, trainer.t_train, [], "random", 400)
-        with open(commands_w, "wb") as sending:
-            pickle.dump(("compute", request), sending)
-        served.join(timeout=20)
-        assert not served.is_alive()
+    commands, reports, reader = open(commands_r, "rb"), open(reports_w, "wb"), open(reports_r, "rb")
+    drained = threading.Thread(target=drain, args=(reader,), daemon=True)
+    drained.start()
+    pipes = ChildPipes(commands, reports)
+    served = threading.Thread(target=serve, args=(pipes,), daemon=True)
+    served.start()
+    request = LandscapeRequest(trainer.model, trainer.x_train, trainer.t_train, [], "random", 400)
+    with open(commands_w, "wb") as sending:
+        pickle.dump(("compute", request), sending)
+    served.join(timeout=20)
+    assert not served.is_alive()
+    pipes.close()
+    reports.close()  # the reader sees the end: no file is closed under a thread that reads it
+    drained.join(timeout=5)
+    reader.close()
+    commands.close()
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads the child's environment from /proc")
@@ -69,5 +75,25 @@ def test_the_training_child_uses_one_blas_thread(monkeypatch):
     try:
         environ = Path(f"/proc/{process._process.pid}/environ").read_bytes().split(b"\0")
         assert b"OPENBLAS_NUM_THREADS=1" in environ
+    finally:
+        process.close()
+
+
+def test_a_trainers_data_crosses_to_the_training_child_once():
+    """An MNIST trainer pickled to 382 MB, sent to the child and back at every Train or Step: the data now
+    stays in the child, and the trainer that comes back holds the very arrays it went with."""
+    process = TrainingProcess()
+    try:
+        trainer = load_project(PROJECTS / "xor.ncproj").trainer()
+        first = process.perform(trainer, "batch", lambda p: None).trainer
+        assert first.x_train is trainer.x_train and first.dataset is trainer.dataset
+        second = process.perform(first, "batch", lambda p: None).trainer
+        assert second.x_train is trainer.x_train and second.batch == 2
+        other = load_project(PROJECTS / "08-digits.ncproj").trainer()  # other data: shared in its turn
+        result = process.perform(other, "batch", lambda p: None)
+        assert result.reason == "completed" and result.trainer.x_train is other.x_train
+        process.close()  # a new child gets the data again
+        again = process.perform(second, "batch", lambda p: None)
+        assert again.reason == "completed" and again.trainer.x_train is trainer.x_train and again.trainer.batch == 3
     finally:
         process.close()
