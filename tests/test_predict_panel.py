@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from engine import PROJECTS
 from engine.export import Predictor, compile_project, not_trained_message
+from engine.export.torch_export import to_torch_state
 from engine.project import load_project, save_project
 from engine.trainer import Trainer
 
@@ -346,3 +347,22 @@ def test_the_fields_show_the_datas_values_without_float_noise(window):
 def test_a_field_shows_the_shortest_text_that_reads_back_at_the_datas_precision(value, dtype, shown):
     assert field_text(value, dtype) == shown
 
+
+def test_imported_parameters_are_said_to_be_imported_not_trained_to_epoch_0(qtbot, untrained, tmp_path):
+    panel, session = untrained.predict, untrained.training.session
+    qtbot.waitUntil(lambda: session.trainer is not None)
+    network = compile_project(load_project(IRIS), require_trained=False)
+    np.savez(tmp_path / "trained_parameters.npz", **{k: v + 0.25 for k, v in to_torch_state(network).items()})
+    assert untrained.importer.import_file(tmp_path / "trained_parameters.npz")
+    panel.refresh()
+    assert panel.status.text() == "Trained elsewhere — the parameters imported from trained_parameters.npz."
+    untrained.document.undo()
+    panel.refresh()
+    assert panel.status.text().startswith("Untrained")
+    untrained.document.redo()
+    panel.refresh()
+    assert "imported from trained_parameters.npz" in panel.status.text()
+    session.step_epoch()  # trained on here: the status follows the training again
+    qtbot.waitUntil(lambda: session.running is None and session.epoch == 1, timeout=20_000)
+    panel.refresh()
+    assert panel.status.text() == "Trained — the parameters at epoch 1."

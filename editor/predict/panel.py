@@ -427,7 +427,10 @@ class PredictPanel(QWidget):
         self.trained = self._is_trained()
         session = self.session
         running = session is not None and getattr(session, "running", None)
-        if self.trained:
+        imported = session.imported_from if session is not None else ""
+        if imported and not running and session.shown is None:
+            self.status.setText(f"Trained elsewhere — the parameters imported from {imported}.")
+        elif self.trained:
             epoch = getattr(session, "position", None) if session is not None else None
             epoch = epoch if epoch is not None else float(self.document.project.epoch)
             where = f"epoch {epoch:.2f}".rstrip("0").rstrip(".") if epoch != int(epoch) else f"epoch {int(epoch)}"
