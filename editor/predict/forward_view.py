@@ -18,6 +18,35 @@ from .numbers import format_number
 SHOWN_VALUES = 48  # per node; the rest are counted in one line
 
 
+def forward_nodes(network, values: dict[str, np.ndarray]) -> list[dict]:
+    """What ``ForwardView.show_nodes`` takes for one row's ``values`` (node id -> (1, ...) array) of
+    ``network`` (an engine.export.Network): each node in order, the loss left out, with its values
+    flattened (an image's channel by channel), their labels where the data names them, and a note."""
+    ds, model = network.dataset, network.model
+    nodes = []
+    for node_id in list(model.input_ids) + [n for n, _, _ in model.plan]:
+        if node_id not in values:
+            continue
+        node = network.node(node_id)
+        row = np.asarray(values[node_id][0], dtype=float).ravel()
+        labels, note = None, ""
+        if node.kind.role == "input":
+            labels = list(ds.feature_names) if len(ds.feature_names) == len(row) else None
+            note = "standardized as in training" if network.standardized else ""
+        if node_id == network.output_id:
+            note = "the output"
+            if ds.task == "classification" and values[node_id].shape[1] == ds.n_classes:
+                labels = list(ds.class_names)
+            elif ds.task != "classification" and values[node_id].shape[1] == len(ds.target_names):
+                labels = list(ds.target_names)
+        function = node.kind.activation(node.params)
+        nodes.append({
+            "id": node_id, "type": f"{node.type} ({function})" if function else node.type, "values": row,
+            "labels": labels, "note": note, "category": node.kind.category,
+        })
+    return nodes
+
+
 class ForwardView(QWidget):
     """Every node's values for the row, in order: a header (id, type, width) and a bar per value,
     positive to the right in blue, negative to the left in orange, scaled to the node's largest."""

@@ -27,7 +27,7 @@ from ..draw_pad import DigitDrawing
 from ..images import sample_pixmap
 from ..on_screen import on_screen
 from .fields import MAX_FIELDS, FeatureField, FeatureFields, parse_row, read_cells, wrong_length
-from .forward_view import ForwardView
+from .forward_view import ForwardView, forward_nodes
 from .numbers import format_number
 from .prediction_view import PredictionView
 from .predictor import EditorPredictor, HeldOut
@@ -108,7 +108,7 @@ class PredictPanel(QWidget):
         self.sample_spin = QSpinBox()
         self.sample_spin.setMinimum(1)
         self.sample_spin.setKeyboardTracking(False)
-        self.sample_spin.setToolTip("Fill the fields with a row the network did not train on")
+        self.sample_spin.setToolTip("Predict a row the network did not train on")
         self.sample_spin.valueChanged.connect(lambda k: self.use_sample(k - 1))
         self.sample_count = self._muted()
         pick.addWidget(self.sample_label)
@@ -192,9 +192,7 @@ class PredictPanel(QWidget):
         self.feature_names = list(names)
         self.fields_scroll.set_names([] if self.big else names)
         self.row_values = None
-        if self.big:
-            self.row_line.set_features(len(names), self.drawing.available)
-            self.row_line.clear()
+        self.row_line.clear()
         self._show_row_editor()
         self.apply_theme()  # colours the new labels
 
@@ -233,14 +231,14 @@ class PredictPanel(QWidget):
         cells = parse_row(text)
         error = wrong_length(cells, self.feature_names)
         if self.big:
-            row, _, bad_cell = read_cells(cells, self.feature_names) if not error else (None, -1, "")
-            error = error or bad_cell
+            row, _, error = (None, -1, error) if error else read_cells(cells, self.feature_names)
             self.row_line.set_invalid(bool(error))
-            if not error:
+            if row is not None:
                 self.row_values = row
-        elif error and field is not None:
-            field.undo()  # leave the field as it was before the paste
-        elif not error:
+        elif error:
+            if field is not None:
+                field.undo()  # leave the field as it was before the paste
+        else:
             self.fields_scroll.set_cells(cells)
         if error:
             self._show_error(error)
@@ -255,6 +253,8 @@ class PredictPanel(QWidget):
     def read_row(self) -> np.ndarray | None:
         """The row as numbers, or None with the first bad field marked and named inline."""
         if self.big:
+            if self.row_values is None:  # no held-out sample to start from
+                self._show_error(f"Paste a row of {len(self.feature_names):,} values to predict it.")
             return self.row_values
         row, error = self.fields_scroll.read()
         if error:
@@ -325,6 +325,7 @@ class PredictPanel(QWidget):
         self.predictor = predictor
         self.drawing.follow(predictor.network)
         names = predictor.feature_names
+        self.row_line.set_features(len(names), self.drawing.available)
         self.sample_kind, self.samples = kind, samples
         self.sample_label.setText(f"{kind.capitalize()} sample")
         self.sample_spin.blockSignals(True)
@@ -455,36 +456,8 @@ class PredictPanel(QWidget):
 
     def _show(self, values: dict[str, np.ndarray], columns: dict[str, np.ndarray]) -> None:
         network = self.predictor.network
-        ds = network.dataset
-        self.prediction.show_columns(columns, network.output_kind, list(ds.class_names), self._truth())
-        model = network.model
-        nodes = []
-        order = list(model.input_ids) + [n for n, _, _ in model.plan]
-        for node_id in order:
-            if node_id not in values:
-                continue
-            node = network.node(node_id)
-            row = np.asarray(values[node_id][0], dtype=float).ravel()  # an image's values, channel by channel
-            labels, note = None, ""
-            if node.kind.role == "input":
-                labels = list(ds.feature_names) if len(ds.feature_names) == len(row) else None
-                note = "standardized as in training" if network.standardized else ""
-            if node_id == network.output_id:
-                note = "the output"
-                if ds.task == "classification" and values[node_id].shape[1] == ds.n_classes:
-                    labels = list(ds.class_names)
-                elif ds.task != "classification" and values[node_id].shape[1] == len(ds.target_names):
-                    labels = list(ds.target_names)
-            nodes.append({
-                "id": node_id, "type": self._type_text(node), "values": row,
-                "labels": labels, "note": note, "category": node.kind.category,
-            })
-        self.forward.show_nodes(nodes)
-
-    @staticmethod
-    def _type_text(node) -> str:
-        function = node.kind.activation(node.params)
-        return f"{node.type} ({function})" if function else node.type
+        self.prediction.show_columns(columns, network.output_kind, list(network.dataset.class_names), self._truth())
+        self.forward.show_nodes(forward_nodes(network, values))
 
 
 def install_predict(window):
