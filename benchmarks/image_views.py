@@ -9,7 +9,7 @@ of the same shape behind a project whose Input is 1×28×28, then prints:
 
   grid     the Images tab showing 60,000 rows (first screen painted), scrolled to the end and
            painted, and narrowed to one label; with how many pictures were made
-  pad      one drawing update on a 28×28 input: the drawing into the 784 fields, the forward
+  pad      one drawing update on a 28×28 input: the drawing as the row (an array: no fields), the forward
            pass and the repaint (the pad hands a drawing on at most every 60 ms while drawing)
 """
 from __future__ import annotations

@@ -58,7 +58,7 @@ class ImportActions(QObject):
             parameters = import_parameters(document.project, path, document.dataset)
         except (NeuroCanvasError, OSError, ValueError) as e:
             return self._refuse(str(e))
-        if not session.import_parameters(parameters, f"Import parameters from {path.name}"):
+        if not session.import_parameters(parameters, f"Import parameters from {path.name}", path.name):
             return self._refuse(f"{path.name}: {session.reason or 'the network cannot be built now'}")
         self.last_message = ""
         self.window.statusBar().showMessage(f"Imported {len(parameters)} arrays from {path}", STATUS_TIMEOUT_MS)

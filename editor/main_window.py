@@ -34,7 +34,7 @@ from .inspector import InspectorPanel
 from .landscape_view import install_landscape
 from .math_view import install_math
 from .palette import PalettePanel
-from .predict_panel import install_predict
+from .predict import install_predict
 from .problems import ProblemsPanel
 from .recovery import Recovery, default_recovery_dir
 from .render import IMAGE_FILTERS, render_project

@@ -34,7 +34,7 @@ from engine.trainer import split_rows
 
 from . import style
 from .math_html import Comparison, Look, message_page, page
-from .predict_panel import parse_row
+from .predict import parse_row
 from .training.views.base import NodeChooser
 from .view_menu import add_view_action
 from .on_screen import on_screen

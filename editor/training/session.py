@@ -166,6 +166,7 @@ class TrainingSession(QObject):
         self._latest: Snapshot | None = None
         self.shown: float | None = None  # the timeline's position, None: the latest
         self.detail_version = 0
+        self.imported_from = ""  # the archive the present parameters were imported from, until trained on
         self.epoch = self.batch = 0
         self.batches_per_epoch = 0
 
@@ -368,7 +369,7 @@ class TrainingSession(QObject):
         self.document.undo_stack.push(TrainedStateCommand(text, before, (parameters, optimizer_state), self.restore_state))
         return True
 
-    def import_parameters(self, parameters: dict[str, np.ndarray], text: str) -> bool:
+    def import_parameters(self, parameters: dict[str, np.ndarray], text: str, source: str = "") -> bool:
         """Parameters trained elsewhere (checked against the graph) as ONE undoable command: a run stops
         first and the views go to the present. The optimizer starts afresh over them (step 0 and no
         buffers: an archive holds no optimizer state), which also marks the network trained."""
@@ -381,12 +382,17 @@ class TrainingSession(QObject):
         before = (self.trainer.model.copy_parameters(), self.trainer.optimizer.state_dict())
         fresh = {"step": {name: 0 for name in self.trainer.model.parameters}, "buffers": {}}
         after = ({name: array.copy() for name, array in parameters.items()}, fresh)
-        self.document.undo_stack.push(TrainedStateCommand(text, before, after, self.restore_state))
+
+        def restore(parameters, optimizer_state) -> None:  # redo: imported from ``source``; undo: as before
+            self.restore_state(parameters, optimizer_state)
+            self.imported_from = source if parameters is after[0] else ""
+        self.document.undo_stack.push(TrainedStateCommand(text, before, after, restore))
         return True
 
     def restore_state(self, parameters: dict[str, np.ndarray], optimizer_state: dict) -> None:
         """Set the trainer's parameters and optimizer state (an undo or redo): a run stops first, and
         what no longer fits the graph (edited since) keeps its values."""
+        self.imported_from = ""
         self._resume_after = None
         self._stop_and_wait()
         self.document.flush()  # a graph edit waiting for validation rebuilds the trainer first
@@ -610,7 +616,7 @@ class TrainingSession(QObject):
             self.asks_for_epochs.emit(f"{self.run.label if self.run else 'This run'} has trained its "
                                       f"{self.trainer.settings['epochs']} epochs.")
             return
-        self.last_divergence = ""
+        self.last_divergence = self.imported_from = ""
         self.shown = None  # training shows the present
         self.detail_version += 1
         self.running = mode
