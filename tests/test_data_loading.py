@@ -264,6 +264,7 @@ def test_the_csv_page_previews_the_file_in_use_only_when_it_comes_into_view(qtbo
     assert csv.preview_data is None and csv.features.count() == 0
     window.docks["dataset"].raise_()
     window.dataset_panel.show_page("csv")
+    assert csv.preview_data is None and "Reading the first rows" in csv.status.text()  # read off the GUI thread
     qtbot.waitUntil(lambda: csv.preview_data is not None)
     assert csv.features.count() == 784 and csv.target.currentText() == "label"
     assert csv.apply_button.text() == "Apply Changes"

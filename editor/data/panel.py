@@ -204,8 +204,8 @@ class DatasetPanel(QWidget):
         if spec == self.spec:
             path = specs.csv_path(spec, self.document.project.base_dir)
             if path is not None and not self._previewing_the_csv_in_use():
-                self.csv.open_file(path, spec)
-            self.csv.apply_button.setText("Apply Changes" if self.csv.preview_data else "Use This File")
+                self.csv.open_file_in_background(path, spec)
+            self.csv.apply_button.setText("Apply Changes")
 
     # ---- pushing a new spec ------------------------------------------------------------------------
     def use(self, spec: dict, text: str, merge_key=None, dataset: Dataset | None = None) -> bool:
