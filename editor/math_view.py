@@ -37,7 +37,7 @@ from .math_html import Comparison, Look, message_page, page
 from .predict import parse_row
 from .training.views.base import NodeChooser
 from .view_menu import add_view_action
-from .on_screen import on_screen
+from .on_screen import CatchesUpWhenShown
 
 REFRESH_HZ = 4  # pages a second while training runs, at most
 DATASET, PREDICT, TYPED = range(3)
@@ -70,7 +70,7 @@ class MathBrowser(QTextBrowser):
         return super().viewportEvent(event)
 
 
-class MathView(QWidget):
+class MathView(CatchesUpWhenShown, QWidget):
     """The dock's widget: the pickers, the Step button and the page."""
 
     explained = Signal()  # a new page is shown
@@ -197,9 +197,6 @@ class MathView(QWidget):
             self.apply_theme()
 
     # ---- following the window -------------------------------------------------------------------------
-    def shown(self) -> bool:
-        return on_screen(self)
-
     def _schedule(self) -> None:
         """Something changed: a new page soon if on screen (at once when idle, throttled while training)."""
         self._dirty = True
@@ -215,13 +212,6 @@ class MathView(QWidget):
             return
         self.refresh()
 
-    def visibility_changed(self, visible: bool) -> None:
-        if visible and self._dirty:
-            QTimer.singleShot(0, self._refresh_if_shown)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.visibility_changed(True)
 
     def set_selection(self, node_ids: list[str]) -> None:
         """The canvas selection: explain the first selected node the network has."""

@@ -25,7 +25,7 @@ from engine.errors import NeuroCanvasError
 from .. import style
 from ..draw_pad import DigitDrawing
 from ..images import sample_pixmap
-from ..on_screen import on_screen
+from ..on_screen import CatchesUpWhenShown
 from .fields import MAX_FIELDS, FeatureField, FeatureFields, parse_row, read_cells, wrong_length
 from .forward_view import ForwardView, forward_nodes
 from .numbers import format_number
@@ -37,7 +37,7 @@ REFRESH_HZ = 4  # updates a second while training, at most
 REBUILD_DELAY_MS = 120  # after a graph edit: wait for the burst to end
 
 
-class PredictPanel(QWidget):
+class PredictPanel(CatchesUpWhenShown, QWidget):
     """Type, paste, pick or draw a row and see the network's prediction and every node's values."""
 
     row_changed = Signal()  # a new row was predicted: another row, or the same values from another sample
@@ -67,9 +67,9 @@ class PredictPanel(QWidget):
 
         self._build()
         self._throttle = QTimer(self, singleShot=True, interval=int(1000 / REFRESH_HZ))
-        self._throttle.timeout.connect(self._refresh_if_visible)
+        self._throttle.timeout.connect(self._refresh_if_shown)
         self._rebuild_timer = QTimer(self, singleShot=True, interval=REBUILD_DELAY_MS)
-        self._rebuild_timer.timeout.connect(self._refresh_if_visible)
+        self._rebuild_timer.timeout.connect(self._refresh_if_shown)
 
         document.project_replaced.connect(self._structure_changed)
         document.compiled.connect(self._structure_changed)
@@ -277,28 +277,16 @@ class PredictPanel(QWidget):
         if self.predictor is None:  # "Nothing to predict yet: Loading digits.csv… 43%" follows the load
             self._key = ""
             self._stale = self._dirty = True
-            self._refresh_if_visible()
+            self._refresh_if_shown()
 
     def _progressed(self) -> None:
         self._dirty = True
         if not self._throttle.isActive():
             self._throttle.start()
 
-    def shown(self) -> bool:
-        return on_screen(self)
-
-    def _refresh_if_visible(self) -> None:
+    def _refresh_if_shown(self) -> None:
         if self.shown():
             self.refresh()
-
-    def visibility_changed(self, visible: bool) -> None:
-        """The dock's tab came to the front (or the dock was shown): catch up if something changed."""
-        if visible and self._dirty:
-            QTimer.singleShot(0, self._refresh_if_visible)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.visibility_changed(True)
 
     def _structure_key(self) -> tuple:
         """What the predictor is made of: the compiled model, and the settings that split the rows."""
