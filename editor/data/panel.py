@@ -160,6 +160,7 @@ class DatasetPanel(QWidget):
         if job is None:
             self.csv.status.clear()
             self.csv.apply_button.setEnabled(self.csv.preview_data is not None)
+            self.fill_csv_page()
         elif job.purpose == "switch":
             self.csv.status.setText(job.status())
         if job is not None and job.purpose == "project":
@@ -181,24 +182,21 @@ class DatasetPanel(QWidget):
         return path is not None and preview is not None and preview.path.absolute() == path.absolute()
 
     def _show_csv_in_use(self, spec: dict) -> None:
-        path = specs.csv_path(spec, self.document.project.base_dir)
-        if path is not None and not self._previewing_the_csv_in_use():
-            if not self._csv_in_view():
-                # Out of view (another tab, or the dock behind another): previewed when shown. A file of
-                # 785 columns takes ~0.7 s to preview and list, which opening the project must not wait for.
-                self._csv_pending = spec
-                return
-            self.csv.open_file(path, spec)
-        self._csv_pending = None
-        self.csv.apply_button.setText("Apply Changes" if self.csv.preview_data else "Use This File")
+        self._csv_pending = spec
+        self.fill_csv_page()
+        if self._csv_pending is None:
+            return
+        self.csv.apply_button.setText("Apply Changes" if self._previewing_the_csv_in_use() else "Use This File")
 
     def _csv_in_view(self) -> bool:
         return on_screen(self.csv)
 
     def fill_csv_page(self) -> None:
-        """The CSV page came into view: preview the file in use, if that was left for now."""
+        """Preview the file in use, if that was left for now, once the CSV page is in view and no load of
+        the project's data runs: a file of 785 columns takes ~0.1 s to preview and list, which opening the
+        project must not wait for — and 0.3–0.7 s while the loader reads the same file beside it."""
         spec = self._csv_pending
-        if spec is None or not self._csv_in_view():
+        if spec is None or not self._csv_in_view() or self._loading_project_data():
             return
         self._csv_pending = None
         if spec == self.spec:
