@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 from engine.datasets import parse_number
 from engine.errors import NeuroCanvasError
 from engine.export import Network, Predictor
-from engine.trainer import parse_training, split_rows
+from engine.data_split import split_rows
+from engine.training_settings import parse_training
 
 from . import style
 from .draw_pad import DigitDrawing

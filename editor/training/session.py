@@ -28,7 +28,8 @@ from engine.frames import PlaneGrid, ViewRequest, take_frame
 from engine.model import Model
 from engine.runner import Progress, RunResult, TrainingProcess, epochs_left
 from engine.runs import Run, Runs, Setup, classify
-from engine.trainer import Snapshot, Trainer
+from engine.trainer import Trainer
+from engine.training_state import Snapshot
 
 from .commands import TrainedStateCommand
 from .live import LiveData
