@@ -30,7 +30,7 @@ from engine.datasets import parse_number
 from engine.errors import NeuroCanvasError
 from engine.explain import Explainer, ExplainError, Explanation
 from engine.explain.notation import Var
-from engine.trainer import split_rows
+from engine.data_split import split_rows
 
 from . import style
 from .math_html import Comparison, Look, message_page, page

@@ -14,7 +14,8 @@ from pathlib import Path
 from .errors import NeuroCanvasError, ProjectError, TrainingError
 from .explain import command as explain_command
 from .project import SUFFIX, Project, load_project, save_project
-from .trainer import Outcome, Trainer
+from .trainer import Trainer
+from .training_state import Outcome
 from .nodes import format_shape
 from .validation import Analysis, has_errors, validate
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .trainer import Snapshot, Trainer, TrainerState
+from .trainer import Trainer
+from .training_state import Snapshot, TrainerState
 
 WEIGHT_SAMPLES = 256  # values per weight matrix in a frame: all of them, or this many quantiles
 PLANE_GRID = 72  # points per side of the input plane

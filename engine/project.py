@@ -25,7 +25,8 @@ from .errors import GraphError, NeuroCanvasError, ParamError, ProjectError
 from .graph import Graph
 from .runs import Runs
 from .runs_file import runs_from_json, runs_to_json
-from .trainer import Trainer, parse_training
+from .trainer import Trainer
+from .training_settings import parse_training
 
 FORMAT = "neurocanvas-project"
 VERSION = 2  # 2 added training.pace and state.runs; version 1 files open unchanged

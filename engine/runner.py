@@ -32,7 +32,8 @@ from .child_process import ChildPipes, PickledChild, child_main
 from .frames import ViewRequest, frame_bytes, take_frame
 from .pace import Pace, parse_pace
 from .runs import RunEvent, settings_event
-from .trainer import Divergence, Outcome, Snapshot, Trainer
+from .trainer import Trainer
+from .training_state import Divergence, Outcome, Snapshot
 
 REPORT_HZ = 30  # progress reports per second, at most (batch by batch: one per batch)
 DETAIL_HZ = 20  # weights, activations and gradient norms per second, at most, between frames

@@ -22,7 +22,8 @@ import numpy as np
 from .errors import TrainingError
 from .frames import CURRENT_RUN_BYTES, OLDER_RUN_BYTES, OLDER_RUNS_KEPT, Timeline, take_frame
 from .pace import pace_text
-from .trainer import Snapshot, Trainer
+from .trainer import Trainer
+from .training_state import Snapshot
 
 NEW_RUN_SETTINGS = ("seed", "validation_split")  # other initial parameters or other held-out data
 QUIET_SETTINGS = ("epochs",)  # a new target: the run takes it silently
@@ -38,7 +39,7 @@ LOWER_IS_BETTER = ("loss", "mae")
 class Setup:
     """What a run is made of: settings, data, graph. ``Setup.of`` reads it off a trainer."""
 
-    settings: dict  # the training settings (engine.trainer.parse_training), "pace" among them when set
+    settings: dict  # the training settings (engine.training_settings.parse_training), "pace" among them when set
     dataset: dict  # {"spec": the project's dataset object, "summary", "samples", "features", "task", "classes", "fingerprint"}
     layout: dict[str, list[int]]  # parameter name -> shape
     graph: dict  # the graph's nodes and edges, without positions

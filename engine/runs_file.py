@@ -11,7 +11,7 @@ import math
 from .errors import GraphError, ParamError, ProjectError
 from .graph import Graph
 from .runs import Run, RunEvent, Runs, Setup, structure
-from .trainer import parse_training
+from .training_settings import parse_training
 
 RUN_KEYS = ("id", "name", "named", "parent", "branch_epoch", "reasons", "settings", "dataset", "layout", "graph",
             "epoch", "start", "history", "events", "shown", "keep", "current", "parameters")

@@ -9,150 +9,24 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import ParamError, TrainingError
+from .data_split import split_dataset
+from .errors import TrainingError
 from .graph import Graph
 from .health import HealthMonitor, measure
+from .metrics import RunningMetrics, evaluate_metrics
 from .model import Model
 from .optimizers import make_optimizer, optimizer_to_dict
-from .pace import parse_pace
-from .params import ParamSpec, fill_params
+from .training_settings import copy_settings, parse_training
+from .training_state import Divergence, Outcome, Snapshot, TrainerState
 
-SETTINGS: dict[str, ParamSpec] = {
-    "optimizer": ParamSpec("str", None, "The optimizer and its settings (an object)."),  # checked by make_optimizer
-    "batch_size": ParamSpec("int", 32, "Samples per update: 1 is stochastic, ≥ the sample count is full batch.", minimum=1, maximum=10**7),
-    "epochs": ParamSpec("int", 100, "Passes over the training data.", minimum=1, maximum=10**6),
-    "validation_split": ParamSpec("float", 0.2, "Share of the samples held out to measure generalization.", minimum=0.0, maximum=0.9),
-    "shuffle": ParamSpec("bool", True, "Visit the samples in a new random order every epoch."),
-    "seed": ParamSpec("int", 0, "Seeds the initial weights, the split and the shuffling.", minimum=0, maximum=2**32 - 1),
-    "dtype": ParamSpec("choice", "float32", "Floating-point precision of the computation.", choices=("float32", "float64")),
-    "l1": ParamSpec("float", 0.0, "L1 penalty λ·Σ|w| on the weights (not biases).", minimum=0.0, maximum=100.0),
-    "l2": ParamSpec("float", 0.0, "L2 penalty λ·Σw² on the weights (not biases).", minimum=0.0, maximum=100.0),
-    "patience": ParamSpec("int", 0, "Early stopping: epochs without improvement before stopping (0 = off).", minimum=0, maximum=10**6),
-    "min_delta": ParamSpec("float", 0.0, "Early stopping: the least decrease that counts as improvement.", minimum=0.0, maximum=1e6),
-}
-DEFAULT_OPTIMIZER = {"name": "adam", "learning_rate": 0.01}
 PROBE_SIZE = 64
 # A loss this many times above the run's first one (or 1, if larger) has diverged even
 # while it is still finite: a saturated sigmoid can grow its logits for ever without overflow.
 EXPLOSION_FACTOR = 1e6
 RISE_FACTOR = 2.0  # an epoch's loss this many times the untrained one: training is making things worse
-
-
-def parse_training(training: object, where: str = "training") -> dict:
-    """The project's ``training`` object, validated and with defaults filled."""
-    if training is None:
-        training = {}
-    if not isinstance(training, dict):
-        raise ParamError(f"{where}: must be an object")
-    optimizer = training.get("optimizer", DEFAULT_OPTIMIZER)
-    settings = fill_params(SETTINGS, {k: v for k, v in training.items() if k not in ("optimizer", "pace")}, where)
-    if not isinstance(optimizer, dict):
-        raise ParamError(f"{where}.optimizer: must be an object like {{\"name\": \"adam\", \"learning_rate\": 0.01}}")
-    settings["optimizer"] = optimizer_to_dict(make_optimizer(optimizer))
-    pace = parse_pace(training.get("pace"), f"{where}.pace")
-    if pace is not None:  # absent: as fast as possible (the trainer itself never paces; engine.runner does)
-        settings["pace"] = pace.to_setting()
-    return settings
-
-
-def split_rows(n: int, validation_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(training rows, validation rows), each in ascending order: a permutation of the n rows drawn
-    from numpy's default_rng(seed); its first round(n · validation_split) rows (at most n − 1, none when
-    n is 1) are held out for validation."""
-    order = np.random.default_rng(seed).permutation(n)
-    n_val = min(int(round(n * validation_split)), n - 1) if n > 1 else 0
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
-
-
-def split_dataset(dataset, validation_split: float, seed: int, dtype) -> tuple[np.ndarray, ...]:
-    """(x_train, y_train, x_val, y_val) of ``dataset`` as ``split_rows`` splits it, x in ``dtype``.
-
-    The arrays are read-only and kept with the dataset for the latest settings: every trainer built
-    for the same data and split (one per graph edit in the editor) shares them instead of copying
-    60,000 rows again. An error names the first row with a missing or infinite value."""
-    key = (float(validation_split), int(seed), np.dtype(dtype).str)
-    cached = dataset.derived.get("split")
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    x = np.ascontiguousarray(dataset.x, dtype=dtype)
-    if not np.isfinite(x).all():
-        row = int(np.argwhere(~np.isfinite(x))[0][0])
-        raise TrainingError(f"the dataset has a missing or infinite value in row {row + 1}")
-    train, val = split_rows(len(x), validation_split, seed)
-    parts = (x[train], dataset.y[train], x[val], dataset.y[val])
-    for array in parts:
-        array.flags.writeable = False
-    dataset.derived["split"] = (key, parts)
-    return parts
-
-
-@dataclass
-class Divergence:
-    epoch: int
-    batch: int
-    node: str
-    message: str
-
-
-@dataclass
-class Snapshot:
-    """What the trainer tells its watchers after a batch. Arrays are copies, safe to keep."""
-
-    epoch: int  # completed epochs
-    batch: int  # batches done in the current epoch
-    batches_per_epoch: int
-    loss: float  # this batch's loss
-    samples: int = 0  # this batch's size
-    parameters: dict[str, np.ndarray] | None = None
-    activations: dict[str, np.ndarray] | None = None  # each node's output on the probe batch
-    gradient_norms: dict[str, float] | None = None
-    # A frame of a run's timeline (engine.frames.take_frame) also carries:
-    state: TrainerState | None = None  # everything a rewind to here needs
-    weights: dict[str, np.ndarray] | None = None  # each array shown as weights -> its values sorted (≤ WEIGHT_SAMPLES quantiles)
-    planes: dict[str, np.ndarray] | None = None  # node id -> its output over the plane grid asked for, (n*n, width)
-
-    @property
-    def position(self) -> float:
-        """Where this is, in epochs: completed epochs plus the share of the current one."""
-        return self.epoch + (self.batch / self.batches_per_epoch if self.batches_per_epoch else 0.0)
-
-
-@dataclass
-class TrainerState:
-    """Everything that makes training go on from a moment exactly as it went on then (``Trainer.capture``).
-
-    The data and the graph are not in it: it is restored into a trainer built from the same graph,
-    dataset and ``settings`` (``Trainer.restore``). Arrays are copies, safe to keep.
-    """
-
-    epoch: int
-    batch: int
-    in_epoch: bool
-    settings: dict  # the training settings in force, the optimizer's included
-    parameters: dict[str, np.ndarray]
-    optimizer: dict  # the optimizer in use (settings["optimizer"] may be a pending change)
-    optimizer_state: dict  # Optimizer.state_dict()
-    pending_optimizer: dict | None
-    generators: dict[str, dict]  # node id -> its random generator's state (dropout masks)
-    history_lengths: dict[str, int]  # the history as it was: the first n values of each list
-    run_start: int  # the history index where the trainer's current run began
-    untrained_loss: float | None
-    explodes_above: float
-    early_stopping: tuple | None  # (best value, best parameters, best epoch, epochs waited)
-    in_epoch_state: dict | None = None  # mid-epoch only: batch size, batches, running metrics, epoch-start parameters
-
-
-@dataclass
-class Outcome:
-    reason: str  # completed, stopped, early_stopped, diverged
-    epochs: int
-    divergence: Divergence | None = None
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # raised during this run, e.g. a rising loss
 
 
 class Trainer:
@@ -195,7 +69,7 @@ class Trainer:
         self._x_buffer = np.empty((0, 0), self.dtype)  # the shuffled batch, gathered in place
         self._batch_size, self._batches_per_epoch = self.batch_size, self.batches_per_epoch
         self.batch = 0
-        self._running = RunningMetrics(self)
+        self._running = RunningMetrics(self.model, self.dataset.task)
         self._backup = self.model.copy_parameters()
         self._best: tuple[float, dict] | None = None
         self._best_epoch = 0
@@ -255,7 +129,7 @@ class Trainer:
             self._x_buffer = np.empty((self._batch_size, self.x_train.shape[1]), self.dtype)
         self._in_epoch = True
         self.batch = 0
-        self._running = RunningMetrics(self)
+        self._running = RunningMetrics(self.model, self.dataset.task)
         self._backup = self.model.copy_parameters()
 
     # ---- settings during training -----------------------------------------------------
@@ -417,17 +291,7 @@ class Trainer:
     # ---- metrics ----------------------------------------------------------------------
     def evaluate(self, x, y, targets, prefix: str = "") -> dict[str, float]:
         """Metrics of the model as it is now, in evaluation mode (dropout off)."""
-        out, loss = self.model.evaluate(x, targets)
-        metrics = {prefix + "loss": loss}
-        if self.dataset.task == "classification":
-            metrics[prefix + "accuracy"] = float(np.mean(self.classes(out) == y))
-        else:
-            y = y.reshape(out.shape)
-            residual = ((y - out) ** 2).sum(axis=0)
-            total = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
-            metrics[prefix + "r2"] = float(np.mean(1.0 - residual / np.where(total > 0, total, 1.0)))
-            metrics[prefix + "mae"] = float(np.mean(np.abs(y - out)))
-        return metrics
+        return evaluate_metrics(self.model, self.dataset.task, x, y, targets, prefix)
 
     def classes(self, out: np.ndarray) -> np.ndarray:
         """Predicted class indices from the output node's values."""
@@ -495,7 +359,7 @@ class Trainer:
         """This moment's complete training state (between batches); see ``restore``."""
         in_epoch = None
         if self._in_epoch:
-            running = {k: copy.deepcopy(v) for k, v in vars(self._running).items() if k != "trainer"}
+            running = {k: copy.deepcopy(v) for k, v in vars(self._running).items() if k != "model"}
             in_epoch = {"batch_size": self._batch_size, "batches_per_epoch": self._batches_per_epoch,
                         "running": running, "epoch_start_parameters": {k: v.copy() for k, v in self._backup.items()}}
         best = None
@@ -505,7 +369,7 @@ class Trainer:
                     self._best_epoch, self._waited)
         return TrainerState(
             epoch=self.epoch, batch=self.batch, in_epoch=self._in_epoch,
-            settings=_copy_settings(self.settings), parameters=self.model.copy_parameters(),
+            settings=copy_settings(self.settings), parameters=self.model.copy_parameters(),
             optimizer=optimizer_to_dict(self.optimizer), optimizer_state=self.optimizer.state_dict(),
             pending_optimizer=dict(self._pending_optimizer) if self._pending_optimizer else None,
             generators={k: g.bit_generator.state for k, g in self._generators().items()},
@@ -534,7 +398,7 @@ class Trainer:
         short = [k for k, n in state.history_lengths.items() if len(source.get(k, [])) < n]
         if short:
             raise TrainingError(f"cannot rewind: the history of {short[0]} is shorter than it was then")
-        self.settings = _copy_settings(state.settings)
+        self.settings = copy_settings(state.settings)
         self.model.load_parameters(state.parameters)
         self.optimizer = make_optimizer(state.optimizer)
         self.optimizer.load_state_dict(state.optimizer_state)
@@ -557,49 +421,7 @@ class Trainer:
             self._batch_size, self._batches_per_epoch = extra["batch_size"], extra["batches_per_epoch"]
             self._order = self._shuffled_order()
             self._x_buffer = np.empty((self._batch_size, self.x_train.shape[1]), self.dtype)
-            self._running = RunningMetrics(self)
+            self._running = RunningMetrics(self.model, self.dataset.task)
             for key, value in extra["running"].items():
                 setattr(self._running, key, copy.deepcopy(value))
             self._backup = {k: v.copy() for k, v in extra["epoch_start_parameters"].items()}
-
-
-def _copy_settings(settings: dict) -> dict:
-    """A copy of the settings: their values are numbers and texts, the optimizer and the pace small dicts."""
-    return {k: dict(v) if isinstance(v, dict) else v for k, v in settings.items()}
-
-
-class RunningMetrics:
-    """Training-set metrics over an epoch's batches, as they were computed while training
-    (Keras reports the same): no second pass over the training data."""
-
-    def __init__(self, trainer: Trainer) -> None:
-        self.trainer = trainer
-        self.classification = trainer.dataset.task == "classification"
-        self.samples, self.loss, self.correct = 0, 0.0, 0
-        self.abs_error = self.sq_error = self.y_sum = self.y_sq = 0.0
-
-    def add(self, loss: float, out: np.ndarray, y: np.ndarray) -> None:
-        n = len(out)
-        self.samples += n
-        self.loss += loss * n
-        if self.classification:
-            self.correct += int(np.count_nonzero(self.trainer.classes(out) == y))
-            return
-        y = y.reshape(out.shape)
-        error = y - out
-        self.abs_error += np.abs(error).sum(axis=0)
-        self.sq_error += (error * error).sum(axis=0)
-        self.y_sum += y.sum(axis=0)
-        self.y_sq += (y * y).sum(axis=0)
-
-    def result(self) -> dict[str, float]:
-        n = max(self.samples, 1)
-        metrics = {"loss": self.loss / n}
-        if self.classification:
-            metrics["accuracy"] = self.correct / n
-            return metrics
-        total = self.y_sq - self.y_sum * self.y_sum / n
-        r2 = 1.0 - self.sq_error / np.where(total > 0, total, 1.0)
-        metrics["r2"] = float(np.mean(r2))
-        metrics["mae"] = float(np.mean(self.abs_error) / n)
-        return metrics

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from engine import PROJECTS
 from engine.model import Model
 from engine.project import Project, save_project
-from engine.trainer import split_rows
+from engine.data_split import split_rows
 
 from editor.math_view import DATASET, PREDICT, TYPED
 

@@ -13,7 +13,8 @@ from engine.frames import Timeline, frame_bytes
 from engine.project import load_project, project_from_dict, project_to_dict, save_project
 from engine.runner import Reporter, TrainingProcess
 from engine.runs import Runs, Setup, classify
-from engine.trainer import Snapshot, Trainer
+from engine.trainer import Trainer
+from engine.training_state import Snapshot
 from tests.helpers import chain
 
 XOR_SPEC = {"source": "generated", "name": "xor", "samples": 200, "noise": 0.1, "seed": 1}

@@ -7,7 +7,8 @@ import pytest
 
 from engine.datasets import generate, load_dataset
 from engine.errors import ParamError, TrainingError
-from engine.trainer import Trainer, parse_training
+from engine.trainer import Trainer
+from engine.training_settings import parse_training
 from tests.helpers import chain
 
 

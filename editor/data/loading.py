@@ -21,9 +21,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from engine.data_split import split_dataset
 from engine.datasets import Cancelled, DatasetError, builtin_path, load_dataset
 from engine.datasets.progress import part
-from engine.trainer import split_dataset
 
 from . import specs
 

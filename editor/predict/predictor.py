@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.data_split import split_rows
 from engine.export import Network, Predictor
-from engine.trainer import parse_training, split_rows
+from engine.training_settings import parse_training
 
 
 class EditorPredictor(Predictor):

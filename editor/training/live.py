@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from engine.trainer import Snapshot
+from engine.training_state import Snapshot
 
 HISTORY_POINTS = 400  # weight distributions kept over time (halved when full)
 

@@ -1,6 +1,6 @@
 """The training panel: the dataset, the buttons and counters, and every training setting.
 
-The settings' widgets are built from the engine's declarations (``engine.trainer.SETTINGS``
+The settings' widgets are built from the engine's declarations (``engine.training_settings.SETTINGS``
 and each optimizer's ``SPECS``); every change is an undoable edit of the project's
 ``training`` object, validated by the engine before it is pushed.
 """
@@ -19,7 +19,7 @@ from PySide6.QtGui import QValidator
 from engine.errors import ParamError
 from engine.optimizers import OPTIMIZERS
 from engine.params import ParamSpec
-from engine.trainer import SETTINGS, parse_training
+from engine.training_settings import SETTINGS, parse_training
 
 from .. import icons, style
 from .commands import TrainingSettingCommand

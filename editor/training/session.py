@@ -1,104 +1,37 @@
-"""Training off the GUI thread and out of its process, and the runs it makes.
+"""The GUI side of training for one document: the trainer built from the document's compiled model,
+the commands that start, step and pause runs, the training settings, and the trained state set by hand.
 
-``TrainingWorker`` lives in a QThread and is only ever reached through a queued signal:
-it hands the trainer to the engine's ``TrainingProcess`` (a child process, so the training
-loop never competes with the GUI for the interpreter lock) and relays its ``Progress``
-reports by signal; when the run ends the trained trainer comes back. ``TrainingSession`` is
-the GUI side: it builds the trainer from the document's compiled model, starts runs, and keeps
-the project's runs (``engine.runs``): each experiment's history, events and timeline of frames.
-A change that makes the curve no longer one experiment — other data, a graph edit that initializes
-parameters, Reset, Rewind — starts a new run; undoing the edit that started one goes back to
-the run before it, parameters and all.
+It keeps the project's runs (``engine.runs``, see ``SessionRuns``): each experiment's history, events
+and timeline of frames. A change that makes the curve no longer one experiment — other data, a graph
+edit that initializes parameters, Reset, Rewind — starts a new run; undoing the edit that started one
+goes back to the run before it, parameters and all. Runs train off the GUI thread and out of its
+process (``SessionWorker``).
 
-The views draw ``detail``: the frame at the timeline's position when one is shown, else the
-latest. While a run goes on, the session's own trainer is the state the run started from;
-stop requests and setting changes go to the running copy through the process's commands.
+The views draw ``detail``: the frame at the timeline's position when one is shown, else the latest.
 """
 from __future__ import annotations
 
-import copy
-import threading
-from dataclasses import dataclass
-
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import Signal
 
 from engine.errors import NeuroCanvasError
 from engine.frames import PlaneGrid, ViewRequest, take_frame
 from engine.model import Model
-from engine.runner import Progress, RunResult, TrainingProcess, epochs_left
-from engine.runs import Run, Runs, Setup, classify
-from engine.trainer import Snapshot, Trainer
+from engine.runs import Runs
+from engine.trainer import Trainer
 
 from .commands import TrainedStateCommand
-from .live import LiveData
+from .model_info import ModelInfo
+from .session_runs import SessionRuns
+from .session_worker import SessionWorker
 
 # Settings the running trainer reads afresh at every batch or epoch: written straight into it.
 LIVE_SETTINGS = ("l1", "l2", "patience", "min_delta", "epochs", "pace")
 # Settings that change the split, the batches or the dtype: they need a new trainer.
 REBUILD_SETTINGS = ("batch_size", "validation_split", "shuffle", "seed", "dtype")
-REPORT_MS = 100
 
 
-class TrainingWorker(QObject):
-    """Runs in the training thread; reached only through queued signals."""
-
-    progress = Signal(object)  # Progress
-    finished = Signal(object, int)  # RunResult, generation
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.process = TrainingProcess()
-        self.idle = threading.Event()
-        self.idle.set()
-
-    @Slot(object, str, int, object)
-    def perform(self, trainer: Trainer, mode: str, generation: int, more_epochs) -> None:
-        result = self.process.perform(trainer, mode, self.progress.emit, more_epochs)
-        self.idle.set()
-        self.finished.emit(result, generation)
-
-
-@dataclass
-class ModelInfo:
-    """What the views need to know about the trained model, fixed when the trainer is built."""
-
-    order: list[str]  # every compiled node, in topological order
-    nodes: list[str]  # the nodes that compute something (not inputs, not losses), in order
-    functions: dict[str, str]  # node id -> the activation function it applies last
-    weights: dict[str, str]  # node id -> the array the views and wires show as its weights ("h.weight")
-    shapes: dict[str, tuple]
-    output_id: str
-    task: str
-    n_features: int
-    n_classes: int
-    feature_names: list[str]
-    class_names: list[str]
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    probe: np.ndarray
-    loss_function: str
-
-    @classmethod
-    def of(cls, trainer: Trainer) -> ModelInfo:
-        model, ds = trainer.model, trainer.dataset
-        order = list(model.kinds)
-        functions = {n: f for n in order if (f := model.kinds[n].activation(model.params[n]))}
-        weights = {n: names[0] for n in order if (names := model.weight_names(n))}
-        return cls(
-            order=order, nodes=[n for n, _, _ in model.plan], functions=functions, weights=weights,
-            shapes=dict(model.shapes), output_id=model.output_id, task=ds.task,
-            n_features=ds.n_features, n_classes=ds.n_classes,
-            feature_names=list(ds.feature_names), class_names=list(ds.class_names),
-            x_train=trainer.x_train, y_train=np.asarray(trainer.y_train), x_val=trainer.x_val,
-            y_val=np.asarray(trainer.y_val), probe=trainer.probe,
-            loss_function=model.layers[model.output_loss].function,
-        )
-
-
-class TrainingSession(QObject):
+class TrainingSession(SessionRuns, SessionWorker):
     """The GUI side of training for one Document."""
 
     state_changed = Signal()  # running or not, can train or not, counters
@@ -111,8 +44,6 @@ class TrainingSession(QObject):
     runs_changed = Signal()  # a run began, ended, was renamed, shown or hidden; an event was added
     timeline_changed = Signal()  # new frames, or another position shown
     asks_for_epochs = Signal(str)  # Train at the total: how many more epochs? (the message says why)
-
-    _request = Signal(object, str, int, object)
 
     def __init__(self, document, parent=None) -> None:
         super().__init__(parent)
@@ -136,198 +67,10 @@ class TrainingSession(QObject):
         self.plane_grid: PlaneGrid | None = None  # where the views draw the input plane (two features)
         self._clear_data()
 
-        # The training process reports ~25 times a second; the panels, views and canvas that follow it
-        # are told at most 1000 / REPORT_MS times (a coalesced ``progressed``), idle time for the GUI.
-        self._report_timer = QTimer(self, singleShot=True, interval=REPORT_MS)
-        self._report_timer.timeout.connect(self._report)
-        self._frames_pending = False
-
-        self.thread = QThread(self)
-        self.thread.setObjectName("NeuroCanvas training")
-        self.worker = TrainingWorker()
-        self.worker.moveToThread(self.thread)
-        self._request.connect(self.worker.perform, Qt.QueuedConnection)
-        self.worker.progress.connect(self._on_progress, Qt.QueuedConnection)
-        self.worker.finished.connect(self._on_finished, Qt.QueuedConnection)
-        # The thread runs only while a run does: an idle session can be destroyed at any time.
-
         document.project_replaced.connect(self._project_replaced)
         document.compiled.connect(self.request_rebuild)
         document.loading_changed.connect(self._loading_changed)
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
         self._project_replaced()
-
-    # ---- what the views draw -------------------------------------------------------------------------
-    def _clear_data(self) -> None:
-        """A run begins (or another becomes current): nothing of the last one's is drawn."""
-        self.live = LiveData()
-        self._latest: Snapshot | None = None
-        self.shown: float | None = None  # the timeline's position, None: the latest
-        self.detail_version = 0
-        self.imported_from = ""  # the archive the present parameters were imported from, until trained on
-        self.epoch = self.batch = 0
-        self.batches_per_epoch = 0
-
-    @property
-    def run(self) -> Run | None:
-        """The current run: the one training continues."""
-        return self.runs.current
-
-    @property
-    def history(self) -> dict[str, list[float]]:
-        return self.run.history if self.run is not None else {}
-
-    @property
-    def detail(self) -> Snapshot | None:
-        """What the views draw: the frame at the timeline's position, or the latest."""
-        if self.shown is not None and self.run is not None:
-            frame = self.run.timeline.at(self.shown)
-            if frame is not None:
-                return frame
-        return self._latest
-
-    # The current run's per-batch data, as the views read it.
-    batch_x = property(lambda self: self.live.batch_x)
-    batch_loss = property(lambda self: self.live.batch_loss)
-    grad_records = property(lambda self: self.live.grad_records)
-    weight_x = property(lambda self: self.live.weight_x)
-    weight_samples = property(lambda self: self.live.weight_samples)
-    total_batches = property(lambda self: self.live.total_batches)
-
-    @property
-    def position(self) -> float:
-        """Where training is, in epochs (fractional)."""
-        return self.epoch + (self.batch / self.batches_per_epoch if self.batches_per_epoch else 0.0)
-
-    def _take_detail(self, detail: Snapshot) -> None:
-        self._latest = detail
-        if self.shown is None:
-            self.detail_version += 1
-
-    # ---- the timeline ----------------------------------------------------------------------------------
-    @property
-    def frame_positions(self) -> list[float]:
-        """Where the current run has frames, in epochs."""
-        return self.run.timeline.positions if self.run is not None else []
-
-    def show_position(self, position: float | None) -> None:
-        """Draw the run at ``position`` (its frame at or before it), or again the latest (None)."""
-        if position is not None and self.frame_positions and position >= self.frame_positions[-1] and not self.running:
-            position = None  # the last frame is the present
-        if position == self.shown:
-            return
-        self.shown = position
-        self.detail_version += 1
-        self.timeline_changed.emit()
-        self.progressed.emit()
-        self.state_changed.emit()
-
-    def rewind(self) -> None:
-        """Training continues from the shown frame, as a new run branched from the current one."""
-        if self.running or self.shown is None or self.run is None or self.trainer is None:
-            return
-        self._commit()
-        try:
-            trainer, _ = self.runs.rewind(self.run.id, self.shown, self.document.graph, self.document.dataset)
-        except NeuroCanvasError as e:
-            self.notice.emit(f"Cannot rewind: {e}")
-            return
-        if trainer.settings != self.document.project.training:  # the settings it had then
-            self.document.project.training = copy.deepcopy(trainer.settings)
-            self.settings_changed.emit()
-        self._install(trainer)
-        self._new_current_run()
-        self.notice.emit(f"Rewound to epoch {self.run.branch_epoch:g}: {self.run.name}.")
-
-    # ---- the runs panel ------------------------------------------------------------------------------
-    def restore_run(self, run_id: int) -> None:
-        """Make an earlier run current again: exactly as it was left when the graph, data and settings
-        are its own; otherwise its parameters that fit, as a new run."""
-        if self.running or self.trainer is None or run_id == self.runs.current_id:
-            return
-        self._commit()
-        run = self.runs.get(run_id)
-        document = self.document
-        if not classify(run.now, self._setup(self.trainer)).differences and run.timeline.last is not None \
-                and run.timeline.last.state is not None:
-            self._install(self.runs.reopen(run_id, document.graph, document.dataset))
-        elif run.parameters is None:
-            self.notice.emit(f"{run.label} kept no parameters to restore.")
-            return
-        else:
-            trainer = self.trainer
-            kept, initialized = trainer.model.load_parameters(run.parameters, strict=False)
-            self.runs.branch(trainer, self._setup(trainer), run)
-            if initialized:
-                self.notice.emit(f"From {run.label}: kept {self._names(kept)}; initialized {self._names(initialized)}.")
-        self._new_current_run()
-
-    def runs_edited(self) -> None:
-        """The Runs panel renamed, deleted, showed or hid a run."""
-        self.runs_changed.emit()
-
-    def _setup(self, trainer: Trainer) -> Setup:
-        return Setup.of(trainer, self.document.project.dataset, self.document.graph)
-
-    def _track(self, trainer: Trainer, how: str) -> tuple[Trainer, bool]:
-        """The run the new trainer belongs to: the same one (an event), a new one, or — when the
-        change is an undo or redo — the earlier run made for exactly this graph, reopened as it was
-        left. Returns the trainer to use (a reopened run brings its own) and whether the views start over."""
-        before = self.run
-        setup = self._setup(trainer)
-        if how == "open":
-            self.runs.open(trainer, setup)
-        elif how == "reset":
-            self.runs.reset(trainer, setup)
-        else:
-            match = self._same_setup(setup) if self.document.take_history_move() else None
-            if match is not None:
-                trainer = self.runs.reopen(match.id, self.document.graph, self.document.dataset)
-                if before is not None and before is not match and not before.trained:
-                    self.runs.delete(before.id)  # an edit undone before it was trained: nothing to keep
-            else:
-                self.runs.update(trainer, setup)
-        over = self.run is not before or not self.run.trained or how != "update"
-        if over:  # nothing of the last run's is drawn, and its advice is not this one's
-            self._clear_data()
-            self.last_divergence = self.last_warning = ""
-            self.cleared.emit()
-        self.runs_changed.emit()
-        return trainer, over
-
-    def _same_setup(self, setup: Setup) -> Run | None:
-        """The latest earlier run made for exactly this graph, data and settings, that can be reopened."""
-        for run in reversed(list(self.runs)):
-            if run is self.run or run.timeline.last is None or run.timeline.last.state is None:
-                continue
-            if not classify(run.now, setup).differences:
-                return run
-        return None
-
-    def _new_current_run(self) -> None:
-        """After a rewind or a restore: the views start over from the new current run."""
-        self._clear_data()
-        self.last_divergence = self.last_warning = ""
-        self._take_run_frames()
-        self.cleared.emit()
-        self.runs_changed.emit()
-        self.timeline_changed.emit()
-        self.progressed.emit()
-        self.state_changed.emit()
-
-    def _take_run_frames(self) -> None:
-        """The current run's frames into what the views draw (after it became current)."""
-        run = self.run
-        if run is None or self.trainer is None:
-            return
-        for frame in run.timeline:
-            self.live.add_frame(frame)
-        self.epoch, self.batch = self.trainer.epoch, self.trainer.batch
-        self.batches_per_epoch = self.trainer.batches_per_epoch
-        if run.timeline.last is not None:
-            self._take_detail(run.timeline.last)
 
     # ---- state ----------------------------------------------------------------------------------
     @property
@@ -603,33 +346,6 @@ class TrainingSession(QObject):
         self.last_divergence = self.last_warning = ""
         self.state_changed.emit()
 
-    def worker_stop(self) -> None:
-        if self.running:
-            self.worker.process.stop()  # honoured between batches
-
-    def _start(self, mode: str, more_epochs: int | None = None) -> None:
-        if not self.running:
-            self.document.flush()  # an edit still waiting for validation is part of what trains
-        if self.running or not self.can_train:
-            return
-        if mode == "run" and more_epochs is None and not epochs_left(self.trainer):
-            self.asks_for_epochs.emit(f"{self.run.label if self.run else 'This run'} has trained its "
-                                      f"{self.trainer.settings['epochs']} epochs.")
-            return
-        self.last_divergence = self.imported_from = ""
-        self.shown = None  # training shows the present
-        self.detail_version += 1
-        self.running = mode
-        self.target_epoch = (self.trainer.epoch + (more_epochs or epochs_left(self.trainer)) if mode == "run"
-                             else self.trainer.epoch + 1 if mode == "epoch" else None)
-        self.worker.idle.clear()
-        self.document.undo_stack.resetClean()  # the parameters will differ from the file
-        self.timeline_changed.emit()
-        self.state_changed.emit()
-        if not self.thread.isRunning():
-            self.thread.start()
-        self._request.emit(self.trainer, mode, self.generation, more_epochs)
-
     def reset_parameters(self) -> None:
         """Fresh seeded parameters as a new run (the panel asks first)."""
         self._stop_and_wait()
@@ -643,111 +359,3 @@ class TrainingSession(QObject):
         self.document.undo_stack.resetClean()
         self.notice.emit("")
         self.state_changed.emit()
-
-    # ---- reports from the worker --------------------------------------------------------------------
-    @Slot(object)
-    def _on_progress(self, p: Progress) -> None:
-        if self.trainer is None or self._shut_down or self.run is None:
-            return
-        self.epoch, self.batch, self.batches_per_epoch = p.epoch, p.batch, p.batches_per_epoch
-        self.target_epoch = p.target_epoch if p.target_epoch is not None else self.target_epoch
-        self.run.take(p)
-        self.live.add_batches(p.batch_x, p.batch_loss)
-        for x, norms in p.gradient_norms:
-            self.live.add_gradients(x, norms)
-        for frame in p.frames:
-            self.live.add_frame(frame)
-        if p.detail is not None:
-            self._take_detail(p.detail)
-        if p.samples_per_second:
-            self.samples_per_second = p.samples_per_second
-        self._frames_pending |= bool(p.frames)
-        if not self._report_timer.isActive():
-            self._report_timer.start()
-        if p.events:
-            self.runs_changed.emit()
-        for warning in p.warnings:
-            self.last_warning = warning
-            self.warned.emit(warning)
-
-    def _report(self) -> None:
-        """What the reports since the last brought, told to the window at most REPORT_MS apart."""
-        if self._shut_down:
-            return
-        self.progressed.emit()
-        if self._frames_pending:
-            self._frames_pending = False
-            self.timeline_changed.emit()
-
-    @Slot(object, int)
-    def _on_finished(self, result: RunResult, generation: int) -> None:
-        if generation != self.generation or self._shut_down:
-            return
-        self._report_timer.stop()  # all is told below
-        self._frames_pending = False
-        self._end_thread()
-        self.running = None
-        self.target_epoch = None
-        if result.trainer is not None:
-            self.trainer = result.trainer
-        if self.trainer is not None:
-            self.epoch, self.batch = self.trainer.epoch, self.trainer.batch
-        self._commit()
-        if result.reason == "diverged":
-            self.last_divergence = result.message
-            self._resume_after = None
-            self.diverged.emit(result.message)
-        elif result.reason == "error":
-            self._resume_after = None
-            self.notice.emit(f"Training stopped: {result.message}")
-        elif result.reason == "early_stopped":
-            self.notice.emit("Early stopping: " + "; ".join(result.notes))
-        if self._rebuild_pending:
-            self._rebuild()
-        elif self.run is not None and self.run.timeline.last is not None:
-            self._take_detail(self.run.timeline.last)
-        self.runs_changed.emit()
-        self.timeline_changed.emit()
-        self.progressed.emit()
-        self.state_changed.emit()
-        resume, self._resume_after = self._resume_after, None
-        if resume and self.can_train:
-            self._start(resume)
-
-    # ---- stopping for good ------------------------------------------------------------------------------
-    def _end_thread(self) -> None:
-        """The worker is idle: let its thread finish (it starts again with the next run)."""
-        if self.worker.idle.is_set() and self.thread.isRunning():
-            self.thread.quit()
-            self.thread.wait()
-
-    def _stop_and_wait(self, timeout_s: float = 10.0) -> bool:
-        """Stop a run and wait until the worker is idle; deliver its last reports now."""
-        if not self.running:
-            return True
-        self.worker_stop()
-        done = self.worker.idle.wait(timeout_s)
-        QCoreApplication.sendPostedEvents(self, QEvent.MetaCall)
-        return done
-
-    def commit(self) -> None:
-        """Make the project hold the trained state now (before a save): a run pauses, commits and goes on."""
-        if self.running:
-            mode = self.running if self.running == "run" else None
-            self._resume_after = None
-            self._stop_and_wait()
-            if mode and self.can_train:
-                QTimer.singleShot(0, lambda: self._start(mode))
-        else:
-            self._commit()
-
-    def shutdown(self) -> None:
-        """Stop the run and join the thread: the window is closing."""
-        if self._shut_down:
-            return
-        self._stop_and_wait()
-        self._shut_down = True
-        self.running = None
-        self.worker.process.close()
-        self.thread.quit()
-        self.thread.wait()

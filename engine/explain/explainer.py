@@ -16,7 +16,7 @@ from ..errors import NeuroCanvasError
 from ..graph import Graph
 from ..model import Model
 from ..optimizers import make_optimizer
-from ..trainer import parse_training
+from ..training_settings import parse_training
 from .node import Chain, explain_node, loss_line
 from .notation import Line, Num
 from .passes import LINEAR, Pass, run_pass

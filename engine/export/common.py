@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..data_split import split_rows
 from ..datasets import Dataset
 from ..errors import NeuroCanvasError
 from ..model import Model
 from ..nodes import LoweringContext
 from ..nodes import losses as loss_functions
 from ..project import Project
-from ..trainer import parse_training, split_rows
+from ..training_settings import parse_training
 
 
 class ExportError(NeuroCanvasError):
