@@ -142,6 +142,10 @@ def in_editor(project_path: Path, epochs: int, every_view: bool = True, pictures
     timer.stop()
     epochs_done = session.epoch
     frames = {name: view.dirty for name, view in training.views.items()}
+    settle = time.perf_counter() + 2.0  # the views redraw in turns after a run: the screenshot shows them all
+    while any(view.dirty for view in training.views.values()) and time.perf_counter() < settle:
+        app.processEvents()
+        time.sleep(0.005)
     window.grab().save(str(folder / "digits_training.png"))
     window.document.undo_stack.setClean()
     window.close()
