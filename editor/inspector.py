@@ -34,12 +34,6 @@ def _choice_labels() -> dict[tuple[str, str], str]:
     }
 
 
-def _muted(text: str = "") -> QLabel:
-    label = QLabel(text, wordWrap=True)
-    label.setStyleSheet(f"color: {style.theme().muted_text.name()};")
-    return label
-
-
 def parse_shape(text: str) -> list | str:
     """"1, 8, 8", "1×8×8" or "1 8 8" as [1, 8, 8]; text that is not whole numbers is passed on for the
     engine to refuse with its message."""
@@ -132,7 +126,7 @@ class InspectorPanel(QWidget):
         layout.addWidget(self.stack)
         self._build_project_page()
         self._build_node_page()
-        self.multi_label = _muted()
+        self.multi_label = style.muted_label(wrap=True)
         self.multi_label.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.stack.addWidget(self.multi_label)
         document.graph_changed.connect(self.refresh)
@@ -157,7 +151,7 @@ class InspectorPanel(QWidget):
         self.description_edit.textChanged.connect(
             lambda: self.document.set_project_info("description", self.description_edit.toPlainText())
         )
-        self.summary_label = _muted()
+        self.summary_label = style.muted_label(wrap=True)
         form.addRow(title)
         form.addRow("Name", self.name_edit)
         outer.addLayout(form)
@@ -172,7 +166,7 @@ class InspectorPanel(QWidget):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         self.node_title = QLabel()
-        self.node_help = _muted()
+        self.node_help = style.muted_label(wrap=True)
         self.id_edit = QLineEdit()
         self.id_edit.editingFinished.connect(self._rename)
         self.form = QFormLayout()
@@ -180,7 +174,7 @@ class InspectorPanel(QWidget):
         self.form.addRow("Id", self.id_edit)
         self.message = QLabel(wordWrap=True)
         self.message.setStyleSheet(f"color: {style.theme().error.name()};")
-        self.node_info = _muted()
+        self.node_info = style.muted_label(wrap=True)
         layout.addWidget(self.node_title)
         layout.addWidget(self.node_help)
         layout.addLayout(self.form)

@@ -542,6 +542,7 @@ class MainWindow(QMainWindow):
         self.problems.show_problems(self.document.problems)
         self.training.apply_theme()
         self.predict.apply_theme()
+        style.colour_muted_labels(self)  # the Inspector's and the Dataset dock's quiet labels too
 
     def closeEvent(self, event) -> None:
         if not self.maybe_save():

@@ -112,7 +112,7 @@ class MathView(CatchesUpWhenShown, QWidget):
         self.source.setToolTip("The sample explained: a row of the dataset, the Predict dock's row, or values you type")
         self.row = QSpinBox(keyboardTracking=False)
         self.row.setToolTip("The dataset's row, counting from 0 (as python main.py explain --sample)")
-        self.row_info = self._muted()
+        self.row_info = style.muted_label()
         self.features = QLineEdit(placeholderText="feature values, comma separated (raw units)")
         self.features.setToolTip("The features as in the data; they are standardized the way training does")
         self.target_class = QComboBox()
@@ -148,7 +148,7 @@ class MathView(CatchesUpWhenShown, QWidget):
             where.addWidget(label)
             where.addWidget(widget)
         where.addStretch(1)
-        self.timing = self._muted()
+        self.timing = style.muted_label()
         self.timing.setToolTip("How long this page took: explaining the sample and laying the page out")
         where.addWidget(self.timing)
         self.step_button = QPushButton("Ste&p")
@@ -175,17 +175,9 @@ class MathView(CatchesUpWhenShown, QWidget):
         self._show_source_widgets()
         self.apply_theme()
 
-    @staticmethod
-    def _muted(text: str = "") -> QLabel:
-        label = QLabel(text)
-        label.setProperty("muted", True)
-        return label
-
     def apply_theme(self) -> None:
         """The colours of the current theme: the muted labels, and the page (laid out again)."""
-        for label in self.findChildren(QLabel):
-            if label.property("muted"):
-                label.setStyleSheet(f"color: {style.theme().muted_text.name()};")
+        style.colour_muted_labels(self)
         self._dirty = True
         self._schedule()
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 
 @dataclass(frozen=True)
@@ -131,3 +131,19 @@ def math_family() -> str:
     """A serif face for formulas, with the subscripts and operators the Math view writes (∂, ₀, ᵢ, √)."""
     available = set(QFontDatabase.families())
     return next((f for f in MATH_FAMILIES if f in available), "serif")
+
+
+def muted_label(text: str = "", wrap: bool = False) -> QLabel:
+    """A quiet label in the theme's muted colour; ``colour_muted_labels`` colours it again after a switch."""
+    label = QLabel(text, wordWrap=wrap)
+    label.setProperty("muted", True)
+    label.setStyleSheet(f"color: {theme().muted_text.name()};")
+    return label
+
+
+def colour_muted_labels(widget: QWidget) -> None:
+    """The muted labels in ``widget`` in the current theme's colour (a style sheet pins the colour it names)."""
+    colour = theme().muted_text.name()
+    for label in widget.findChildren(QLabel):
+        if label.property("muted"):
+            label.setStyleSheet(f"color: {colour};")

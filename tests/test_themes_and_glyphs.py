@@ -85,3 +85,19 @@ def test_after_file_new_the_empty_canvas_hint_is_centred_and_whole(qtbot, window
     assert area.contains(box)
     assert abs(box.center().x() - area.center().x()) <= 2 and abs(box.center().y() - area.center().y()) <= 2
     assert box.height() >= hint.heightForWidth(box.width())
+
+
+def test_the_inspectors_and_the_dataset_docks_quiet_labels_follow_a_runtime_theme_switch(qtbot, window):
+    """Their muted labels kept the light theme's grey on the dark theme: each dock had its own muted label."""
+    from editor import style
+
+    labels = [window.inspector.node_help, window.dataset_panel.csv.file_label]
+    window.set_dark(True)
+    try:
+        dark = style.theme().muted_text.name()
+        for label in labels:
+            assert label.styleSheet() == f"color: {dark};", label.text()
+    finally:
+        window.set_dark(False)
+    light = style.theme().muted_text.name()
+    assert all(label.styleSheet() == f"color: {light};" for label in labels) and light != dark

@@ -16,9 +16,7 @@ SIDE_WIDTH = 290
 
 
 def muted(text: str = "") -> QLabel:
-    label = QLabel(text, wordWrap=True)
-    label.setStyleSheet(f"color: {style.theme().muted_text.name()};")
-    return label
+    return style.muted_label(text, wrap=True)
 
 
 def error_label() -> QLabel:

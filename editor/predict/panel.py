@@ -98,7 +98,7 @@ class PredictPanel(CatchesUpWhenShown, QWidget):
         layout.setContentsMargins(8, 8, 8, 4)
         layout.setSpacing(6)
 
-        self.status = self._muted()
+        self.status = style.muted_label()
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
 
@@ -110,7 +110,7 @@ class PredictPanel(CatchesUpWhenShown, QWidget):
         self.sample_spin.setKeyboardTracking(False)
         self.sample_spin.setToolTip("Predict a row the network did not train on")
         self.sample_spin.valueChanged.connect(lambda k: self.use_sample(k - 1))
-        self.sample_count = self._muted()
+        self.sample_count = style.muted_label()
         pick.addWidget(self.sample_label)
         pick.addWidget(self.sample_spin)
         pick.addWidget(self.sample_count)
@@ -158,16 +158,9 @@ class PredictPanel(CatchesUpWhenShown, QWidget):
         layout.addWidget(self.results_scroll, 1)
         self.apply_theme()
 
-    @staticmethod
-    def _muted(text: str = "") -> QLabel:
-        """A label in the theme's muted colour (given by ``apply_theme``)."""
-        label = QLabel(text)
-        label.setProperty("muted", True)
-        return label
-
     @classmethod
     def _heading(cls, text: str) -> QLabel:
-        label = cls._muted(text.upper())
+        label = style.muted_label(text.upper())
         font = style.font(-1.5, bold=True)
         font.setLetterSpacing(font.SpacingType.PercentageSpacing, 108)
         label.setFont(font)
@@ -178,9 +171,7 @@ class PredictPanel(CatchesUpWhenShown, QWidget):
         """Take the colours of the current theme (after a switch at runtime, too): the labels' and
         the marked field's style sheets; the painted views read the theme as they paint."""
         t = style.theme()
-        for label in self.findChildren(QLabel):
-            if label.property("muted"):
-                label.setStyleSheet(f"color: {t.muted_text.name()};")
+        style.colour_muted_labels(self)
         self.message.setStyleSheet(f"color: {t.error.name()};")
         self.fields_scroll.apply_theme()
         self.row_line.set_invalid(self.row_line.invalid)

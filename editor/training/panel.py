@@ -144,7 +144,7 @@ class TrainingPanel(QWidget):
         outer.setContentsMargins(10, 8, 10, 8)
         outer.setSpacing(6)
 
-        self.dataset_label = self._muted()
+        self.dataset_label = style.muted_label(wrap=True)
         outer.addWidget(self.dataset_label)
 
         buttons = QGridLayout()
@@ -174,7 +174,7 @@ class TrainingPanel(QWidget):
         outer.addLayout(buttons)
 
         self.counters = QLabel()
-        self.metrics_label = self._muted()
+        self.metrics_label = style.muted_label(wrap=True)
         outer.addWidget(self.counters)
         outer.addWidget(self.metrics_label)
 
@@ -198,7 +198,7 @@ class TrainingPanel(QWidget):
         self.banner.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Minimum)
         outer.addWidget(self.banner)
 
-        self.notice_label = self._muted()
+        self.notice_label = style.muted_label(wrap=True)
         self.notice_label.hide()
         outer.addWidget(self.notice_label)
 
@@ -231,19 +231,11 @@ class TrainingPanel(QWidget):
         self.refresh_state()
         self.apply_theme()
 
-    @staticmethod
-    def _muted(text: str = "") -> QLabel:
-        label = QLabel(text, wordWrap=True)
-        label.setProperty("muted", True)
-        return label
-
     def apply_theme(self) -> None:
         t = style.theme()
-        muted = t.muted_text.name()
+        style.colour_muted_labels(self)
         for label in self.findChildren(QLabel):
-            if label.property("muted"):
-                label.setStyleSheet(f"color: {muted};")
-            elif label.property("heading"):
+            if label.property("heading"):
                 # A style sheet pins the palette the label had: name the colour, or it stays in the old theme.
                 label.setStyleSheet(f"font-weight: 600; margin-top: 6px; color: {t.text.name()};")
         warn_bg = "#3a2a12" if t.dark else "#fff4e0"
@@ -277,7 +269,7 @@ class TrainingPanel(QWidget):
         self.batch_mode.currentIndexChanged.connect(self._batch_mode_chosen)
         form.addRow("Gradient descent", self.batch_mode)
         self._add_field("batch_size")
-        self.batch_help = self._muted()
+        self.batch_help = style.muted_label(wrap=True)
         form.addRow(self.batch_help)
         self._add_field("epochs")
 
