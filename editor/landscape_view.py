@@ -405,12 +405,7 @@ def _loss_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
 def install_landscape(window) -> LandscapeView:
     """Add the Landscape dock to ``window`` (a MainWindow), tabbed with the Output view, with a View menu entry."""
     view = LandscapeView(window.document, window.training.session)
-    dock = window.add_dock("landscape", "Landscape", view, Qt.BottomDockWidgetArea)
-    dock.visibilityChanged.connect(view.visibility_changed)
-    output = window.docks.get("output")
-    if output is not None:
-        window.tabifyDockWidget(output, dock)
-        output.raise_()
+    dock = window.add_dock("landscape", "Landscape", view, Qt.BottomDockWidgetArea, tab_with="output")
     add_view_action(window, dock, "Loss &Landscape", "Ctrl+Shift+L", view.method,
                     "The loss around the current parameters, with the run's path")
     return view

@@ -128,13 +128,22 @@ class MainWindow(QMainWindow):
         self.resizeDocks(bottom, [width * s // 100 for s in shares], Qt.Horizontal)
         self.resizeDocks(bottom[-1:], [max(260, height * 38 // 100)], Qt.Vertical)
 
-    def add_dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        """Add a panel; its visibility and place are remembered with the window layout."""
+    def add_dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea,
+                 tab_with: str | None = None) -> QDockWidget:
+        """Add a panel; its visibility and place are remembered with the window layout. ``tab_with``: the
+        dock it shares tabs with (which stays in front). A widget that catches up when shown
+        (``visibility_changed``) hears when its tab comes to the front."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{name}Dock")
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         self.docks[name] = dock
+        if hasattr(widget, "visibility_changed"):
+            dock.visibilityChanged.connect(widget.visibility_changed)
+        front = self.docks.get(tab_with) if tab_with else None
+        if front is not None:
+            self.tabifyDockWidget(front, dock)
+            front.raise_()
         if hasattr(self, "panels_menu"):
             self.panels_menu.addAction(dock.toggleViewAction())
         return dock

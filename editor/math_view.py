@@ -450,12 +450,7 @@ def _symbol(name: str, index: tuple[int, ...]) -> str:
 def install_math(window) -> MathView:
     """Add the Math dock to ``window`` (a MainWindow), tabbed with the Output view, with a View menu entry."""
     view = MathView(window.document, window.training.session, getattr(window, "predict", None))
-    dock = window.add_dock("math", "Math", view, Qt.BottomDockWidgetArea)
-    dock.visibilityChanged.connect(view.visibility_changed)
-    output = window.docks.get("output")
-    if output is not None:
-        window.tabifyDockWidget(output, dock)
-        output.raise_()
+    dock = window.add_dock("math", "Math", view, Qt.BottomDockWidgetArea, tab_with="output")
 
     def selection_changed() -> None:
         try:

@@ -13,7 +13,7 @@ def on_screen(widget: QWidget) -> bool:
 class CatchesUpWhenShown:
     """For a dock's widget (mixed in before QWidget) that does its work only in view: ``_dirty`` says something
     changed while it was out of sight, and ``_refresh_if_shown`` catches up when its tab comes to the front
-    (connect the dock's visibilityChanged to ``visibility_changed``) or it is shown."""
+    (MainWindow.add_dock connects the dock's visibilityChanged to ``visibility_changed``) or it is shown."""
 
     _dirty = True
 

@@ -443,10 +443,5 @@ def install_predict(window):
     """Add the Predict dock to ``window`` (a MainWindow), tabbed with the Training panel."""
     session = getattr(getattr(window, "training", None), "session", None)
     panel = PredictPanel(window.document, session)
-    dock = window.add_dock("predict", "Predict", panel, Qt.RightDockWidgetArea)
-    dock.visibilityChanged.connect(panel.visibility_changed)
-    training = window.docks.get("training")
-    if training is not None:
-        window.tabifyDockWidget(training, dock)
-        training.raise_()
+    window.add_dock("predict", "Predict", panel, Qt.RightDockWidgetArea, tab_with="training")
     return panel
