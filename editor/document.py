@@ -234,9 +234,9 @@ class Document(QObject):
         self.validate_now()
 
     def shutdown(self) -> None:
-        """Stop any load and wait for the worker to let go of it (at most one block of rows): closing."""
+        """Stop any load and its child process (at most one chunk of rows away): closing."""
         self.cancel_loading()
-        self.loader.wait()
+        self.loader.close()
 
     def loading_text(self) -> str:
         """What the views show instead of data: "Loading digits.csv… 43%", or why there is no data."""

@@ -242,10 +242,12 @@ def test_closing_the_window_mid_load_is_clean(qtbot, tmp_path, big_project):
     assert window.open_path(big_project)
     qtbot.waitUntil(lambda: window.document.loading is not None and window.document.loading.fraction > 0,
                     timeout=30_000)
+    child = window.document.loader.process._process  # the load runs in a child process
     started = time.perf_counter()
     assert window.close()
     assert window.document.loading is None
     assert window.document.loader.pool.activeThreadCount() == 0  # the worker has let go
+    assert child.poll() is not None  # and the child has ended
     assert time.perf_counter() - started < 10
 
 

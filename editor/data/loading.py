@@ -1,15 +1,17 @@
 """Loading data off the GUI thread: one load at a time, with its progress and a way to cancel it.
 
-``DataLoader.start(job, ...)`` reads ``job.spec`` with the engine's ``load_dataset`` in a worker
-thread. The worker writes ``job.fraction`` as the engine reports it and emits ``progressed`` at most
-every ``PROGRESS_INTERVAL_S``; the GUI thread reads the job. ``cancel()`` marks the job: the engine's
-reader stops at its next block or chunk of rows (its progress callback raises ``Cancelled``), and
-the GUI forgets the job at once. Before handing a dataset over, the worker also computes what would
-otherwise stall the GUI when it arrives: its fingerprint and the trainer's split.
+``DataLoader.start(job, ...)`` has a child process read ``job.spec`` with the engine's
+``load_dataset`` (``engine.loading_process``: a parse in a thread of the editor would hold the
+interpreter lock in parts, and the window with it). A worker thread waits for the child, writes
+``job.fraction`` as the child reports it and emits ``progressed`` at most every
+``PROGRESS_INTERVAL_S``; the GUI thread reads the job. ``cancel()`` tells the child to stop at its next
+chunk of rows, and the GUI forgets the job at once. Before handing a dataset over, the worker also
+computes what would otherwise stall the GUI when it arrives: the trainer's split (the child has
+already computed the fingerprint).
 
-``loads_in_background(spec, base_dir)`` is the rule for what goes to the worker: anything that
+``loads_in_background(spec, base_dir)`` is the rule for what goes to the child: anything that
 reads a file of ``QUICK_LOAD_BYTES`` or more (a bundled table or a CSV file). Generated and inline
-data, and small files, load at once: a thread hop would only make them flicker.
+data, and small files, load at once: a process hop would only make them flicker.
 """
 from __future__ import annotations
 
@@ -22,8 +24,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from engine.data_split import split_dataset
-from engine.datasets import Cancelled, DatasetError, builtin_path, load_dataset
+from engine.datasets import Cancelled, DatasetError, builtin_path, spec_name
 from engine.datasets.progress import part
+from engine.loading_process import LoadingProcess
 
 from . import specs
 
@@ -48,15 +51,6 @@ def loads_in_background(spec: object, base_dir: Path) -> bool:
         return False  # the engine says why it cannot read it, at once
 
 
-def data_name(spec: object) -> str:
-    """How messages name the data a spec reads: the file's name, or the bundled dataset's."""
-    if isinstance(spec, dict) and isinstance(spec.get("path"), str):
-        return Path(spec["path"]).name
-    if isinstance(spec, dict) and isinstance(spec.get("name"), str):
-        return spec["name"]
-    return "the data"
-
-
 @dataclass(eq=False)
 class LoadJob:
     """One load: the spec, what it is for, and how far it is (written by the worker)."""
@@ -69,7 +63,7 @@ class LoadJob:
 
     @property
     def name(self) -> str:
-        return data_name(self.spec)
+        return spec_name(self.spec)
 
     def status(self) -> str:
         """"Loading digits.csv… 43%" (what the window, the docks and the training panel show)."""
@@ -82,9 +76,11 @@ class _Sink(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, job: LoadJob, base_dir: Path, dtype: str, split: tuple[float, int], sink: _Sink) -> None:
+    def __init__(self, job: LoadJob, base_dir: Path, dtype: str, split: tuple[float, int], sink: _Sink,
+                 process: LoadingProcess) -> None:
         super().__init__()
         self.job, self.base_dir, self.dtype, self.split, self.sink = job, base_dir, dtype, split, sink
+        self.process = process
         self._reported = 0.0
 
     def _progress(self, fraction: float) -> None:
@@ -99,8 +95,8 @@ class _Job(QRunnable):
     def run(self) -> None:
         dataset = error = None
         try:
-            dataset = load_dataset(self.job.spec, self.base_dir, self.dtype, part(self._progress, 0.0, 0.9))
-            dataset.fingerprint()
+            self._progress(0.0)  # cancelled before its turn came: the child need not start
+            dataset = self.process.load(self.job.spec, self.base_dir, self.dtype, part(self._progress, 0.0, 0.9))
             self._progress(0.95)
             split_dataset(dataset, *self.split, self.dtype)
             self._progress(1.0)
@@ -127,14 +123,15 @@ class DataLoader(QObject):
         self._sink = _Sink(self)
         self._sink.progressed.connect(self._progressed)
         self._sink.done.connect(self._done)
+        self.process = LoadingProcess()  # started on the first load
         self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(2)  # a cancelled load may still be finishing its chunk
+        self.pool.setMaxThreadCount(1)  # one child, one load at a time: a new one waits for a cancelled one's chunk
 
     def start(self, job: LoadJob, base_dir: Path, dtype: str, split: tuple[float, int]) -> LoadJob:
         """Read ``job.spec`` in the worker (a load under way is cancelled first)."""
         self.cancel()
         self.job = job
-        self.pool.start(_Job(job, Path(base_dir), dtype, split, self._sink))
+        self.pool.start(_Job(job, Path(base_dir), dtype, split, self._sink, self.process))
         self.progressed.emit()
         return job
 
@@ -143,11 +140,18 @@ class DataLoader(QObject):
         job, self.job = self.job, None
         if job is not None:
             job.cancelled.set()
+            self.process.cancel()
         return job
 
     def wait(self, timeout_ms: int = -1) -> bool:
         """Block until the worker threads are idle (closing, tests); the results still come by signal."""
         return self.pool.waitForDone(timeout_ms)
+
+    def close(self) -> None:
+        """Stop any load and the child (closing the window)."""
+        self.cancel()
+        self.wait()
+        self.process.close()
 
     def _progressed(self, job: LoadJob) -> None:
         if job is self.job:

@@ -22,7 +22,7 @@ from .dataset import DEFAULT_DTYPE, Dataset, standardize
 from .files import MAX_FILE_BYTES, read_file_head, read_regular_file
 from .generated import GENERATORS, MAX_GENERATED_CLASSES, MAX_GENERATED_SAMPLES, MAX_NOISE, MAX_SEED, generate
 from .progress import Cancelled, Progress
-from .spec import SOURCES, checked_spec, file_outside_project, load_dataset
+from .spec import SOURCES, checked_spec, file_outside_project, load_dataset, spec_name
 
 __all__ = [
     "BUILTINS", "DEFAULT_DTYPE", "GENERATORS", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_GENERATED_CLASSES",
@@ -30,5 +30,5 @@ __all__ = [
     "CsvFile", "Dataset", "DatasetError", "Progress", "Table", "builtin_path", "checked_spec", "clean_cells",
     "csv_rows", "encode_classes", "file_outside_project", "generate", "guess_task", "load_builtin", "load_csv", "load_dataset",
     "looks_like_header", "parse_number", "read_file_head", "read_regular_file", "sniff_delimiter",
-    "standardize",
+    "spec_name", "standardize",
 ]

@@ -56,6 +56,15 @@ def load_dataset(spec: dict, base_dir: Path | None = None, dtype=DEFAULT_DTYPE,
     return ds
 
 
+def spec_name(spec: object) -> str:
+    """How messages name the data a spec reads: the file's name, or the bundled dataset's."""
+    if isinstance(spec, dict) and isinstance(spec.get("path"), str):
+        return Path(spec["path"]).name
+    if isinstance(spec, dict) and isinstance(spec.get("name"), str):
+        return spec["name"]
+    return "the data"
+
+
 def _resolved(path: Path, base_dir: Path | None) -> Path:
     return path if path.is_absolute() or base_dir is None else Path(base_dir) / path
 
