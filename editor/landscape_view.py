@@ -27,6 +27,7 @@ from engine.landscape import DEFAULT_SAMPLES, fixed_subsample
 from . import style
 from .landscape_worker import LandscapeJob, LandscapeResult, LandscapeWorker
 from .training import colors
+from .training.views.colour_bar import ColourBar
 from .view_menu import add_view_action
 from .on_screen import on_screen
 
@@ -131,8 +132,7 @@ class LandscapeView(QWidget):
         plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         plot.addItem(self.image)
-        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=colors.sequential(), interactive=False, width=12,
-                                   colorMapMenu=False, label="loss (log scale)")
+        self.bar = ColourBar("loss (log scale)", colors.sequential(), levels=(0, 1))
         self.bar.setImageItem(self.image, insert_in=plot)
         self.contours = pg.PlotDataItem(connect="finite")
         self.curve = pg.PlotDataItem()
@@ -148,6 +148,7 @@ class LandscapeView(QWidget):
         t = style.theme()
         self.graphics.setBackground(colors.background())
         colors.style_plot(self.plot)
+        self.bar.apply_theme()
         self.message.setStyleSheet(f"color: {colors.foreground()};")
         self.status.setStyleSheet(f"color: {t.muted_text.name()};")
         self.curve.setPen(pg.mkPen(t.text, width=2))

@@ -139,7 +139,7 @@ def test_the_neurons_view_shows_every_unit_on_one_scale_with_a_bar_and_a_legend(
     assert len(levels) == 1 and neurons.bar.levels() == list(levels)[0]
     lo, hi = list(levels)[0]
     assert lo == -hi  # a Dense's outputs: symmetric about 0
-    assert neurons.bar.getAxis("left").labelText == "unit output"
+    assert neurons.bar.label == "unit output"
     assert len(neurons.legend.items) == 2  # one entry per class
 
 

@@ -28,6 +28,7 @@ from engine.frames import PLANE_GRID
 
 from ... import style
 from .. import colors
+from .colour_bar import ColourBar
 
 if TYPE_CHECKING:
     from ..session import TrainingSession
@@ -111,10 +112,9 @@ def mosaic(maps: np.ndarray, columns: int | None = None) -> np.ndarray:
     return out
 
 
-def colour_bar(label: str, cmap: pg.ColorMap | None = None) -> pg.ColorBarItem:
+def colour_bar(label: str, cmap: pg.ColorMap | None = None) -> ColourBar:
     """A vertical colour bar with numbers and a label; the diverging map unless told otherwise."""
-    return pg.ColorBarItem(values=(-1, 1), colorMap=cmap or colors.diverging(), label=label, interactive=False,
-                           width=12, colorMapMenu=False, pen=colors.foreground())
+    return ColourBar(label, cmap or colors.diverging())
 
 
 def point_outline() -> QPen:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel
 from .. import colors
 from ..units import unit_levels, unit_nodes
 from .base import GRID, View, class_legend, colour_bar, f32, point_outline
+from .colour_bar import ColourBar
 
 MAX_MAPS = 36  # a larger layer shows its first MAX_MAPS units (and says how many more it has)
 MIN_MAP = 64  # pixels: a map narrower than this is not worth drawing
@@ -37,7 +38,7 @@ class NeuronsView(View):
         self.header.addWidget(self.summary, 1)
         self.maps: list[pg.PlotItem] = []
         self.items: list = []  # per map: its ImageItem (plane) or PlotDataItem (curve)
-        self.bar: pg.ColorBarItem | None = None
+        self.bar: ColourBar | None = None
         self.legend: pg.LegendItem | None = None
         self._built = None
 
