@@ -49,6 +49,26 @@ def test_digits_weights_come_out_as_8x8_images_on_a_symmetric_scale(qtbot, windo
     assert view.mode == "matrix" and view.w_image.image.shape == (32, 10)
 
 
+def test_the_weights_history_stays_when_the_weights_layout_changes(qtbot, window):
+    """The two sides are built in turns of their own the first time (together they held the window ~0.1 s);
+    a node of another layout rebuilds only the weights side, and leaves no plot of the old one behind."""
+    view = window.training.views["Weights"]
+    window.training.docks["Weights"].raise_()
+    window.scene.select_nodes(["h"])
+    view.dirty = True
+    qtbot.waitUntil(lambda: view.isVisible() and view.mode == "images" and not view.dirty, timeout=5_000)
+    history = view.h_plot
+    assert set(view.plots()) == {view.w_plot, history}
+    window.scene.select_nodes(["out"])
+    view.dirty = True
+    qtbot.waitUntil(lambda: view.mode == "matrix" and not view.dirty, timeout=5_000)
+    assert view.h_plot is history and set(view.plots()) == {view.w_plot, view.b_plot, history}
+    window.set_dark(True)  # both sides are built again in the dark theme's colours
+    qtbot.waitUntil(lambda: view.h_plot not in (None, history) and view.mode == "matrix" and not view.dirty,
+                    timeout=5_000)
+    assert len(view.plots()) == 3
+
+
 def test_a_convolutions_four_dimensional_weights_are_its_filters():
     w = np.arange(6 * 3 * 5 * 5, dtype=np.float32).reshape(6, 3, 5, 5)  # (filters, channels, kh, kw)
     tiles = weight_tiles(w, None)

@@ -23,51 +23,26 @@ class WeightsView(View):
         self.chooser = self.add_node_chooser()
         self.summary = QLabel()
         self.header.addWidget(self.summary, 1)
-        self.mode: str | None = None
+        self.mode: str | None = None  # the weights side's layout: "matrix" or "images"
+        self.h_plot: pg.PlotItem | None = None  # the history side, built once
+        self._weight_plots: list[pg.PlotItem] = []
         self.tiles: np.ndarray | None = None  # images mode: (units, channels, height, width), as drawn
         self._shape = None
         self._histogram_key: tuple | None = None
 
     def apply_theme(self) -> None:
         super().apply_theme()
-        self.mode = None  # built again in the theme's colours
+        self.graphics.clear()  # both sides built again in the theme's colours
+        self.mode = self.h_plot = None
+        self._weight_plots = []
 
     def clear(self) -> None:
         self.mode = None
 
-    # ---- the two layouts --------------------------------------------------------------------------------
-    def _build(self, mode: str) -> None:
-        self.graphics.clear()
-        self._shape = None
-        self._histogram_key = None
-        if mode == "matrix":
-            self.w_plot = self.add_plot(0, 0, "W: inputs (rows) → units (columns)")
-            self.w_plot.invertY(True)
-            self.w_image = pg.ImageItem(axisOrder="row-major")
-            self.w_plot.addItem(self.w_image)
-            self.b_plot = self.add_plot(1, 0, "bias")
-            self.b_plot.setLabel("left", "bias")
-            self.b_plot.getAxis("left").setTicks([[(0.5, "b")]])
-            self.b_plot.setXLink(self.w_plot)
-            self.b_image = pg.ImageItem(axisOrder="row-major")
-            self.b_plot.addItem(self.b_image)
-            images, target = [self.w_image, self.b_image], self.w_plot
-        else:
-            self.w_plot = self.add_plot(0, 0, "Incoming weights of units 0, 1, … row by row", rowspan=2)
-            self.w_plot.invertY(True)
-            self.w_plot.setAspectLocked(True)
-            for name in ("left", "bottom"):  # a grid of pictures: its pixel numbers would mean nothing
-                self.w_plot.hideAxis(name)
-            self.w_image = pg.ImageItem(axisOrder="row-major")
-            self.w_plot.addItem(self.w_image)
-            images, target = [self.w_image], self.w_plot
-        self.bar = colour_bar("weight")
-        self.bar.setImageItem(images, insert_in=target)
-        self.highlight = QGraphicsRectItem()
-        self.highlight.setPen(pg.mkPen(colors.selection(), width=2.5, cosmetic=True))
-        self.highlight.setZValue(10)
-        self.highlight.hide()
-        self.w_plot.addItem(self.highlight, ignoreBounds=True)
+    # ---- the two sides: the weights as they are (a matrix, or images), and their distribution over time ----
+    # Built in two turns of the hub, the first time: the five plots and bars together held the window
+    # ~0.1 s when a big project's data arrived. The history side stays when the weights' layout changes.
+    def _build_history(self) -> None:
         self.h_plot = self.add_plot(0, 1, "Weights over time", rowspan=2)
         self.h_plot.setLabel("bottom", "epoch")
         self.h_plot.setLabel("left", "weight value")
@@ -81,6 +56,42 @@ class WeightsView(View):
         layout.setRowStretchFactor(1, 1)
         layout.setColumnStretchFactor(0, 3)
         layout.setColumnStretchFactor(1, 2)
+        self._histogram_key = None
+
+    def _build(self, mode: str) -> None:
+        for plot in self._weight_plots:
+            self.graphics.removeItem(plot)
+        self._shape = None
+        if mode == "matrix":
+            self.w_plot = self.add_plot(0, 0, "W: inputs (rows) → units (columns)")
+            self.w_plot.invertY(True)
+            self.w_image = pg.ImageItem(axisOrder="row-major")
+            self.w_plot.addItem(self.w_image)
+            self.b_plot = self.add_plot(1, 0, "bias")
+            self.b_plot.setLabel("left", "bias")
+            self.b_plot.getAxis("left").setTicks([[(0.5, "b")]])
+            self.b_plot.setXLink(self.w_plot)
+            self.b_image = pg.ImageItem(axisOrder="row-major")
+            self.b_plot.addItem(self.b_image)
+            images, target = [self.w_image, self.b_image], self.w_plot
+            self._weight_plots = [self.w_plot, self.b_plot]
+        else:
+            self.w_plot = self.add_plot(0, 0, "Incoming weights of units 0, 1, … row by row", rowspan=2)
+            self.w_plot.invertY(True)
+            self.w_plot.setAspectLocked(True)
+            for name in ("left", "bottom"):  # a grid of pictures: its pixel numbers would mean nothing
+                self.w_plot.hideAxis(name)
+            self.w_image = pg.ImageItem(axisOrder="row-major")
+            self.w_plot.addItem(self.w_image)
+            images, target = [self.w_image], self.w_plot
+            self._weight_plots = [self.w_plot]
+        self.bar = colour_bar("weight")
+        self.bar.setImageItem(images, insert_in=target)
+        self.highlight = QGraphicsRectItem()
+        self.highlight.setPen(pg.mkPen(colors.selection(), width=2.5, cosmetic=True))
+        self.highlight.setZValue(10)
+        self.highlight.hide()
+        self.w_plot.addItem(self.highlight, ignoreBounds=True)
         self.mode = mode
 
     # ---- drawing -------------------------------------------------------------------------------------------
@@ -97,6 +108,10 @@ class WeightsView(View):
         node = self.chooser.currentText()
         if detail is None or detail.parameters is None or info.weights.get(node) not in detail.parameters:
             self.show_message("Weights appear after the first step.")
+            return
+        if self.h_plot is None:
+            self._build_history()
+            self.dirty = True  # the weights side in the next turn
             return
         self.show_plots()
         w = detail.parameters[info.weights[node]]
