@@ -263,10 +263,10 @@ def test_the_csv_page_previews_the_file_in_use_only_when_it_comes_into_view(qtbo
     assert window.open_path(folder / "mnist.ncproj")
     wait_loaded(qtbot, window)
     csv = window.dataset_panel.csv
-    assert csv.preview_data is None and csv.features.count() == 0
+    assert csv.preview_data is None and csv.feature_choices.rowCount() == 0
     window.docks["dataset"].raise_()
     window.dataset_panel.show_page("csv")
     assert csv.preview_data is None and "Reading the first rows" in csv.status.text()  # read off the GUI thread
     qtbot.waitUntil(lambda: csv.preview_data is not None)
-    assert csv.features.count() == 784 and csv.target.currentText() == "label"
+    assert csv.feature_choices.rowCount() == 784 and csv.target.currentText() == "label"
     assert csv.apply_button.text() == "Apply Changes"

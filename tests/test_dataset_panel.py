@@ -243,7 +243,7 @@ def test_a_bad_file_after_a_good_one_shows_its_message(window, qtbot, tmp_path, 
     if bad == "empty":
         path.write_text("")
     assert not page.open_file(path)  # used to raise in _target_changed: no preview left
-    assert page.preview_data is None and page.target.count() == 0 and page.features.count() == 0
+    assert page.preview_data is None and page.target.count() == 0 and page.feature_choices.rowCount() == 0
     assert ("the file is empty" if bad == "empty" else "file not found") in page.message.text()
     assert not page.apply_button.isEnabled()
 
@@ -305,10 +305,27 @@ def test_decimal_commas_in_a_semicolon_file_are_features(window, qtbot, tmp_path
     csv_file.write_text(SEMICOLONS)
     page = panel(window).csv
     page.open_file(csv_file)
-    assert [page.features.item(k).text() for k in range(page.features.count())] == ["height", "weight"]
+    assert page.feature_choices.texts == ["height", "weight"]
     assert [name for _, name in page.checked_features()] == ["height", "weight"]
     apply_and_wait(window, qtbot, csv_file)
     assert window.document.dataset.n_features == 2 and input_size(window) == 2
+
+
+def test_a_click_on_a_features_check_box_leaves_it_out(window, qtbot, tmp_path):
+    csv_file = tmp_path / "eu.csv"
+    csv_file.write_text(SEMICOLONS)
+    p = panel(window)
+    p.show_page("csv")
+    page = p.csv
+    page.open_file(csv_file)
+    qtbot.waitUntil(lambda: page.features.isVisible())
+    page.features.scrollTo(page.feature_choices.index(0))
+    rect = page.features.visualRect(page.feature_choices.index(0))
+    box = QPoint(rect.left() + rect.height() // 2, rect.center().y())  # the check box opens the row
+    qtbot.mouseClick(page.features.viewport(), Qt.LeftButton, pos=box)
+    assert [name for _, name in page.checked_features()] == ["weight"]
+    page.target.setCurrentIndex(1)  # another target keeps the choice of the columns left
+    assert page.feature_choices.texts == ["height", "label"] and page.checked_features() == []
 
 
 def test_a_small_file_with_a_0_1_target_is_classification(window, qtbot, tmp_path):

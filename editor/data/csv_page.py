@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QObject, QPersistentModelIndex, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QObject, QPersistentModelIndex, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout, QListWidget, QListWidgetItem,
+    QAbstractItemView, QComboBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout, QListView,
     QPushButton, QScrollArea, QWidget,
 )
 
@@ -16,7 +16,7 @@ from engine.errors import DatasetError
 from . import specs
 from .csv_preview import CsvPreview, PreviewError, read_preview
 from .page_layout import error_label, muted, plural, show_error, split_page
-from .tables import preview_table
+from .tables import FeatureChoices, preview_table
 
 
 class _PreviewRead(QRunnable):
@@ -56,7 +56,11 @@ class CsvPage(QWidget):
                                  "one sample a row; a header row is optional.")
         self.table, self.model = preview_table()
         self.table.setMinimumHeight(90)
-        self.features = QListWidget()
+        self.feature_choices = FeatureChoices()
+        self.features = QListView()
+        self.features.setModel(self.feature_choices)
+        self.feature_choices.setParent(self.features)
+        self.features.setUniformItemSizes(True)  # 784 rows are never measured one by one
         self.features.setMinimumHeight(86)  # four items
         self.features.setMaximumHeight(130)
         self.target = QComboBox()
@@ -143,7 +147,7 @@ class CsvPage(QWidget):
             self.preview_data = None
             self.file_label.setText(str(path))
             self.model.set_rows([], [])
-            self.features.clear()
+            self.feature_choices.clear()
             self.target.blockSignals(True)  # no preview left for _target_changed to read
             self.target.clear()
             self.target.blockSignals(False)
@@ -188,38 +192,19 @@ class CsvPage(QWidget):
 
     def _fill_features(self, chosen: set[int] | None) -> None:
         preview = self.preview_data
-        target = self.target.currentIndex()
-        self.features.clear()
-        for j, name in enumerate(preview.names):
-            if j == target:
-                continue
-            numeric = preview.has_numbers[j]
-            item = QListWidgetItem(name if numeric else f"{name}  (text)")
-            item.setData(Qt.UserRole, j)
-            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            on = (j in chosen) if chosen is not None else numeric
-            item.setCheckState(Qt.Checked if on else Qt.Unchecked)
-            self.features.addItem(item)
+        self.feature_choices.fill(preview.names, preview.has_numbers, self.target.currentIndex(), chosen)
 
     def _target_changed(self) -> None:
-        checked = {j for j, _ in self.checked_features()} if self.features.count() else None
+        checked = set(self.feature_choices.checked_columns()) if self.feature_choices.rowCount() else None
         self._fill_features(checked)
         self._show_task()
 
     def checked_features(self) -> list[tuple[int, str]]:
-        result = []
-        for row in range(self.features.count()):
-            item = self.features.item(row)
-            if item.checkState() == Qt.Checked:
-                j = item.data(Qt.UserRole)
-                result.append((j, self.preview_data.names[j]))
-        return result
+        return [(j, self.preview_data.names[j]) for j in self.feature_choices.checked_columns()]
 
     def set_checked(self, names: list[str]) -> None:
-        for row in range(self.features.count()):
-            item = self.features.item(row)
-            name = self.preview_data.names[item.data(Qt.UserRole)]
-            item.setCheckState(Qt.Checked if name in names else Qt.Unchecked)
+        self.feature_choices.set_checked_columns({j for j, name in enumerate(self.preview_data.names)
+                                                  if name in names})
 
     def _show_task(self) -> None:
         if self.preview_data is None or self.target.currentIndex() < 0:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy.ma  # noqa: F401 - numpy's unique() imports it on its first call (20-40 ms): at start-up, not mid-preview
+
 from engine.datasets import (MAX_COLUMNS, MISSING_MARKERS, DatasetError, csv_rows, encode_classes, guess_task,
                              looks_like_header, parse_number, read_file_head, sniff_delimiter)
 from engine.datasets.cells import HEADER_PROBE_ROWS

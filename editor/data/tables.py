@@ -1,8 +1,8 @@
-"""Read-only tables: ``RowsModel`` for previews (the first rows of a file, as text) and ``DatasetModel``
-over a whole dataset's arrays."""
+"""Tables: ``RowsModel`` for previews (the first rows of a file, as text), ``DatasetModel`` over a whole
+dataset's arrays (both read-only), and ``FeatureChoices``, the feature columns of a CSV file to check."""
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 PREVIEW_ROWS = 100
@@ -122,3 +122,55 @@ def table_view(model: QAbstractTableModel) -> QTableView:
     view.horizontalHeader().setHighlightSections(False)
     view.setMinimumHeight(120)
     return view
+
+
+class FeatureChoices(QAbstractListModel):
+    """The columns a CSV file's features may come from (all but the target), each with a check box. A model
+    rather than a list of items: MNIST's 784 pixel columns list at once instead of in 50 ms of items."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.texts: list[str] = []
+        self.columns: list[int] = []  # the file's column of each row
+        self.checked: list[bool] = []
+
+    def fill(self, names: list[str], numeric: list[bool], target: int, chosen: set[int] | None) -> None:
+        """Every column but ``target``; the ``chosen`` ones checked (None: those of numbers)."""
+        self.beginResetModel()
+        self.columns = [j for j in range(len(names)) if j != target]
+        self.texts = [names[j] if numeric[j] else f"{names[j]}  (text)" for j in self.columns]
+        self.checked = [(j in chosen) if chosen is not None else numeric[j] for j in self.columns]
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.fill([], [], -1, None)
+
+    def checked_columns(self) -> list[int]:
+        return [j for j, on in zip(self.columns, self.checked) if on]
+
+    def set_checked_columns(self, columns: set[int]) -> None:
+        self.checked = [j in columns for j in self.columns]
+        if self.columns:
+            self.dataChanged.emit(self.index(0), self.index(len(self.columns) - 1), [Qt.CheckStateRole])
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        if role == Qt.DisplayRole:
+            return self.texts[index.row()]
+        if role == Qt.CheckStateRole:
+            return Qt.Checked if self.checked[index.row()] else Qt.Unchecked
+        return None
+
+    def flags(self, index):
+        return Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsUserCheckable
+
+    def setData(self, index, value, role=Qt.EditRole) -> bool:
+        if role != Qt.CheckStateRole or not index.isValid():
+            return False
+        self.checked[index.row()] = Qt.CheckState(value) == Qt.Checked
+        self.dataChanged.emit(index, index, [Qt.CheckStateRole])
+        return True
