@@ -123,6 +123,23 @@ def test_builtin_iris_resizes_the_input_and_shows_the_class_problem(window, qtbo
     assert input_size(window) == 2 and not problem_texts(window)
 
 
+def test_the_generated_page_previews_its_choice_only_when_it_comes_into_view(window, qtbot):
+    """With other data in use, the Generated page's preview waited for nobody: 50 ms of plotting at every
+    arrival of data, even with the page out of sight."""
+    p = panel(window)
+    p.show_page("builtin")
+    p.builtin.select("iris")
+    qtbot.mouseClick(p.builtin.use_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.document.dataset is not None and window.document.dataset.name == "iris")
+    preview = p.generated.preview.scatter
+    preview.setData([], [])
+    p.refresh()  # the data in use shown again, as when it arrives
+    assert len(preview.data) == 0
+    p.show_page("generated")
+    qtbot.waitUntil(lambda: len(preview.data) > 0)  # the controls' choice (XOR), previewed once in view
+    assert len(preview.data) == p.generated.spec(False)["samples"]
+
+
 def test_digits_shows_images(window, qtbot):
     page = panel(window).builtin
     page.select("digits")

@@ -19,6 +19,7 @@ MAX_SLIDER_SAMPLES = 2000
 class GeneratedPage(QWidget):
     edited = Signal(str)  # the key the user changed: name, samples, noise, classes, seed
     use_requested = Signal()
+    shown = Signal()  # the page came into view (its tab, or the dock)
 
     def __init__(self) -> None:
         super().__init__()
@@ -57,6 +58,10 @@ class GeneratedPage(QWidget):
         self.use_button.clicked.connect(self.use_requested)
         self._update_rows()
 
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.shown.emit()
     def _edited(self, key: str) -> None:
         self._update_rows()
         self.edited.emit(key)

@@ -50,6 +50,8 @@ class DatasetPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.generated = GeneratedPage()
+        self._generated_stale = False  # its preview waits until the page comes into view
+        self.generated.shown.connect(self.preview_generated)
         self.builtin = BuiltinPage()
         self.csv = CsvPage()
         self._csv_pending: dict | None = None  # the csv spec in use, previewed when the page comes into view
@@ -138,8 +140,10 @@ class DatasetPanel(QWidget):
             g.preview.show_dataset(ds)
             g.description.setText(ds.description if ds is not None else "")
             g.use_button.hide()  # the controls act on the data in use: no button needed
+            self._generated_stale = False
         else:
-            self._preview_generated()
+            self._generated_stale = True
+            self.preview_generated()
             g.use_button.show()
         self.builtin.show_in_use(spec.get("name", "") if source == "builtin" else "")
         if source == "builtin":
@@ -167,7 +171,12 @@ class DatasetPanel(QWidget):
             self.summary.setText(f"<b>In use:</b> {job.status()}")  # the rest follows when the data arrives
             self.rows.show_dataset(None, job.status())
 
-    def _preview_generated(self) -> None:
+    def preview_generated(self) -> None:
+        """Preview what the Generated page's controls would make, once the page is in view (not the data in
+        use: ~50 ms of plotting that opening a big file's project must not wait for)."""
+        if not self._generated_stale or not on_screen(self.generated):
+            return
+        self._generated_stale = False
         try:
             ds = load_dataset(self.generated.spec(self.standardize.isChecked()))
         except DatasetError as e:
@@ -192,11 +201,11 @@ class DatasetPanel(QWidget):
         return on_screen(self.csv)
 
     def fill_csv_page(self) -> None:
-        """Preview the file in use, if that was left for now, once the CSV page is in view and no load of
-        the project's data runs: a file of 785 columns takes ~0.1 s to preview and list, which opening the
-        project must not wait for — and 0.3–0.7 s while the loader reads the same file beside it."""
+        """Preview the file in use, if that was left for now, once the CSV page is in view: a file of 785
+        columns takes ~0.1 s to preview and list, which opening the project must not wait for. (The load
+        of the whole file runs in a child process meanwhile: the two no longer compete for the interpreter.)"""
         spec = self._csv_pending
-        if spec is None or not self._csv_in_view() or self._loading_project_data():
+        if spec is None or not self._csv_in_view():
             return
         self._csv_pending = None
         if spec == self.spec:
