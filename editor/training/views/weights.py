@@ -26,6 +26,7 @@ class WeightsView(View):
         self.mode: str | None = None  # the weights side's layout: "matrix" or "images"
         self.h_plot: pg.PlotItem | None = None  # the history side, built once
         self._weight_plots: list[pg.PlotItem] = []
+        self._to_build: list = []  # the parts still to build, one per turn of the hub
         self.tiles: np.ndarray | None = None  # images mode: (units, channels, height, width), as drawn
         self._shape = None
         self._histogram_key: tuple | None = None
@@ -34,14 +35,21 @@ class WeightsView(View):
         super().apply_theme()
         self.graphics.clear()  # both sides built again in the theme's colours
         self.mode = self.h_plot = None
-        self._weight_plots = []
+        self._weight_plots, self._to_build = [], []
 
     def clear(self) -> None:
         self.mode = None
 
     # ---- the two sides: the weights as they are (a matrix, or images), and their distribution over time ----
-    # Built in two turns of the hub, the first time: the five plots and bars together held the window
-    # ~0.1 s when a big project's data arrived. The history side stays when the weights' layout changes.
+    # Built a part per turn of the hub: the three plots and two bars built together held the window 0.1-0.15 s
+    # when a big project's data arrived. The history side stays when the weights' layout changes.
+    def _parts_to_build(self, mode: str) -> list:
+        parts = [self._build_history] if self.h_plot is None else []
+        parts.append(lambda: self._build(mode))
+        if mode == "matrix":
+            parts.append(self._build_bias)
+        return parts
+
     def _build_history(self) -> None:
         self.h_plot = self.add_plot(0, 1, "Weights over time", rowspan=2)
         self.h_plot.setLabel("bottom", "epoch")
@@ -59,40 +67,39 @@ class WeightsView(View):
         self._histogram_key = None
 
     def _build(self, mode: str) -> None:
+        """The weights side (its bias, for a matrix, in ``_build_bias``)."""
         for plot in self._weight_plots:
             self.graphics.removeItem(plot)
         self._shape = None
         if mode == "matrix":
             self.w_plot = self.add_plot(0, 0, "W: inputs (rows) → units (columns)")
             self.w_plot.invertY(True)
-            self.w_image = pg.ImageItem(axisOrder="row-major")
-            self.w_plot.addItem(self.w_image)
-            self.b_plot = self.add_plot(1, 0, "bias")
-            self.b_plot.setLabel("left", "bias")
-            self.b_plot.getAxis("left").setTicks([[(0.5, "b")]])
-            self.b_plot.setXLink(self.w_plot)
-            self.b_image = pg.ImageItem(axisOrder="row-major")
-            self.b_plot.addItem(self.b_image)
-            images, target = [self.w_image, self.b_image], self.w_plot
-            self._weight_plots = [self.w_plot, self.b_plot]
         else:
             self.w_plot = self.add_plot(0, 0, "Incoming weights of units 0, 1, … row by row", rowspan=2)
             self.w_plot.invertY(True)
             self.w_plot.setAspectLocked(True)
             for name in ("left", "bottom"):  # a grid of pictures: its pixel numbers would mean nothing
                 self.w_plot.hideAxis(name)
-            self.w_image = pg.ImageItem(axisOrder="row-major")
-            self.w_plot.addItem(self.w_image)
-            images, target = [self.w_image], self.w_plot
-            self._weight_plots = [self.w_plot]
+        self.w_image = pg.ImageItem(axisOrder="row-major")
+        self.w_plot.addItem(self.w_image)
+        self._weight_plots = [self.w_plot]
         self.bar = colour_bar("weight")
-        self.bar.setImageItem(images, insert_in=target)
+        self.bar.setImageItem([self.w_image], insert_in=self.w_plot)
         self.highlight = QGraphicsRectItem()
         self.highlight.setPen(pg.mkPen(colors.selection(), width=2.5, cosmetic=True))
         self.highlight.setZValue(10)
         self.highlight.hide()
         self.w_plot.addItem(self.highlight, ignoreBounds=True)
-        self.mode = mode
+
+    def _build_bias(self) -> None:
+        self.b_plot = self.add_plot(1, 0, "bias")
+        self.b_plot.setLabel("left", "bias")
+        self.b_plot.getAxis("left").setTicks([[(0.5, "b")]])
+        self.b_plot.setXLink(self.w_plot)
+        self.b_image = pg.ImageItem(axisOrder="row-major")
+        self.b_plot.addItem(self.b_image)
+        self.bar.setImageItem([self.w_image, self.b_image], insert_in=None)
+        self._weight_plots.append(self.b_plot)
 
     # ---- drawing -------------------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -109,18 +116,18 @@ class WeightsView(View):
         if detail is None or detail.parameters is None or info.weights.get(node) not in detail.parameters:
             self.show_message("Weights appear after the first step.")
             return
-        if self.h_plot is None:
-            self._build_history()
-            self.dirty = True  # the weights side in the next turn
-            return
-        self.show_plots()
         w = detail.parameters[info.weights[node]]
         model = s.view_model
         image = input_image_shape(node, model.sources, info.shapes) if model is not None else None
         tiles = weight_tiles(w, image)
         mode = "matrix" if tiles is None else "images"
         if mode != self.mode:
-            self._build(mode)
+            self.mode, self._to_build = mode, self._parts_to_build(mode)
+        if self._to_build:
+            self._to_build.pop(0)()
+            self.dirty = True  # the next part, or the drawing, in the next turn
+            return
+        self.show_plots()
         if tiles is None:
             self.tiles = None
             self._draw_matrix(node, w if w.ndim == 2 else w.reshape(len(w), -1).T)
