@@ -24,3 +24,16 @@ def answers(monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
     monkeypatch.setattr(QMessageBox, "critical", staticmethod(critical))
     return record
+
+
+BIG_CSV_ROWS = 20_000
+
+
+@pytest.fixture(scope="session")
+def big_csv(tmp_path_factory):
+    """An MNIST-shaped CSV of BIG_CSV_ROWS rows (a label and 784 pixels, ~54 MB), written once for the run."""
+    from benchmarks.data_scale import write_csv
+
+    path = tmp_path_factory.mktemp("mnist") / "mnist.csv"
+    write_csv(path, BIG_CSV_ROWS)
+    return path

@@ -12,20 +12,12 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
-from benchmarks.data_scale import write_csv, write_project
+from benchmarks.data_scale import write_project
 from engine import PROJECTS
+from tests.conftest import BIG_CSV_ROWS as ROWS
 from tests.editor_helpers import open_window
 
-ROWS = 20_000
 LOAD_TIMEOUT_MS = 120_000
-
-
-@pytest.fixture(scope="module")
-def big_csv(tmp_path_factory) -> Path:
-    """20,000 rows of a label and 784 pixels (~54 MB), written once for the module."""
-    path = tmp_path_factory.mktemp("mnist") / "mnist.csv"
-    write_csv(path, ROWS)
-    return path
 
 
 @pytest.fixture

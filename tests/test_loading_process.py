@@ -7,18 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.data_scale import write_csv
 from engine.datasets import Cancelled, DatasetError, load_dataset
 from engine.loading_process import LoadingProcess
+from tests.conftest import BIG_CSV_ROWS as ROWS
 
-ROWS = 6_000
-
-
-@pytest.fixture(scope="module")
-def big_csv(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("mnist") / "mnist.csv"
-    write_csv(path, ROWS)
-    return path
 
 
 @pytest.fixture
