@@ -7,13 +7,15 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QEvent, QRect
+from PySide6.QtGui import QGuiApplication, QHelpEvent, QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLineEdit, QToolTip
 
 from engine import PROJECTS
 
 from editor.predict import FeatureField
+from editor.predict import forward_view
 from editor.predict.forward_view import SHOWN_VALUES
 
 from tests.editor_helpers import open_window
@@ -105,7 +107,24 @@ def test_the_forward_pass_of_784_values_paints_a_bounded_amount(mnist):
     panel = mnist.predict
     shown = {n["id"]: len(n["values"]) for n in panel.forward.nodes}
     assert shown["pixels"] == 784  # all the values are there (tooltips, tests), not all painted
-    panel.forward.grab()
-    cells = [tip for _, tip in panel.forward._cells if tip.startswith("pixels[")]
+    cells = [tip for _, _, _, tip in panel.forward.cells() if tip.startswith("pixels[")]
     assert len(cells) == SHOWN_VALUES
     assert panel.forward.height() < 60 * panel.forward.ROW * len(shown)
+
+
+def test_the_forward_pass_paints_only_what_is_exposed_and_its_tooltips_follow(mnist, monkeypatch):
+    """784 inputs stand some 2,000 pixels tall in the dock's scroll area: painting them all took 50-70 ms."""
+    forward = mnist.predict.forward
+    node, k, cell, tip = list(forward.cells())[-1]  # the output's last class, at the bottom
+    point = cell.center().toPoint()
+    forward.event(QHelpEvent(QEvent.ToolTip, point, forward.mapToGlobal(point)))
+    assert QToolTip.text() == tip and tip.startswith(f"{node['id']}[")
+    numbers = []
+    monkeypatch.setattr(forward_view, "format_number", lambda v: numbers.append(v) or str(v))
+    image = QImage(forward.size(), QImage.Format_ARGB32)
+    forward.render(image, sourceRegion=QRect(0, 0, forward.width(), 60))
+    first_rows = [c for _, _, c, _ in forward.cells() if c.top() < 60]
+    assert 0 < len(numbers) <= len(first_rows) < len(list(forward.cells())) / 4
+    numbers.clear()
+    forward.render(image)
+    assert len(numbers) == len(list(forward.cells()))
