@@ -88,6 +88,9 @@ def in_editor(project_path: Path, epochs: int, every_view: bool = True, pictures
         float_tabbed_views(window)
     for _ in range(20):
         app.processEvents()
+    while window.document.loading is not None or training.session.trainer is None:  # the data, read in a child
+        app.processEvents()
+        time.sleep(0.005)
     window.scene.select_nodes(["h"])
     visible = [name for name, view in training.views.items() if view.isVisible() and not view.visibleRegion().isEmpty()]
     if training.pictures_action.isChecked() != pictures:

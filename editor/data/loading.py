@@ -108,7 +108,10 @@ class _Job(QRunnable):
             if dataset is None:
                 error = DatasetError(f"{self.job.name}: cannot be read ({type(e).__name__}: {e})")
             # else: the split failed (a value that is not finite): the trainer names the row
-        self.sink.done.emit(self.job, dataset, error)
+        try:
+            self.sink.done.emit(self.job, dataset, error)
+        except RuntimeError:  # the window went without closing (an exception at exit): nobody is listening
+            pass
 
 
 class DataLoader(QObject):
