@@ -193,7 +193,8 @@ class CsvFile:
             careful_end = raw.find(b"\n", last_quote) + 1 or len(raw)
             if _count(raw, b'"', 0, careful_end) % 2:  # a quote left open: the rest may be inside it
                 careful_end = len(raw)
-        if self.width == 1 or _count(raw, b"\r") != _count(raw, b"\r\n"):  # lines that end in a lone CR
+        lone_cr = _last(raw, b"\r") >= 0 and _count(raw, b"\r") != _count(raw, b"\r\n")  # (no CR: no counting)
+        if self.width == 1 or lone_cr:  # lines that end in a lone CR
             careful_end = len(raw)
         count = 0
         if careful_end > self.start:
@@ -314,7 +315,8 @@ class CsvFile:
             pd.read_csv, io.BytesIO(self.raw), sep=self.delimiter, header=0 if self.has_header else None,
             names=list(range(self.width)), usecols=used, index_col=False, engine="c", encoding="utf-8",
             na_values=MISSING_SPELLINGS, keep_default_na=False, skip_blank_lines=True,
-            decimal="," if self.delimiter == ";" else ".", chunksize=rows_per_chunk)
+            decimal="," if self.delimiter == ";" else ".", chunksize=rows_per_chunk,
+            low_memory=False)  # our chunks are its chunks: pandas need not split and join each one again
         with reader:
             while (chunk := quietly(next, reader, None)) is not None:
                 numbers = chunk[numeric]
