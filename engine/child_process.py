@@ -174,6 +174,14 @@ class ChildPipes:
             found.append(self.inbox.get_nowait())
         return found
 
+    def interrupted(self) -> bool:
+        """Whether a command arrived while a long piece of work ran (only cancel and quit can then); a quit
+        is kept in the inbox, for the serving loop to read once the work has stopped."""
+        commands = self.arrived()
+        if any(command[0] == "quit" for command in commands):
+            self.inbox.put(("quit",))
+        return bool(commands)
+
     def close(self) -> None:
         """Wait until everything sent is written."""
         self._outbox.put(None)

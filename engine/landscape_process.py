@@ -114,10 +114,7 @@ def serve(pipes: ChildPipes) -> None:
         def cancelled() -> bool:  # the engine asks before each row of the grid
             send("progress", done[0], rows)
             done[0] += 1
-            for command in pipes.arrived():  # only cancel and quit can arrive while compute() waits for this one
-                if command[0] == "quit":
-                    inbox.put(command)  # for the loop, after this request
-                stop[0] = True
+            stop[0] = stop[0] or pipes.interrupted()
             return stop[0]
 
         try:

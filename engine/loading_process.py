@@ -83,10 +83,7 @@ def _answer(pipes: ChildPipes, spec: dict, base_dir: str, dtype: str) -> tuple:
     reported = [0.0]
 
     def progress(fraction: float) -> None:
-        commands = pipes.arrived()
-        if commands:  # only cancel and quit can arrive during a load
-            if any(command[0] == "quit" for command in commands):
-                pipes.inbox.put(("quit",))  # for the loop, after this load
+        if pipes.interrupted():
             raise Cancelled
         now = time.monotonic()
         if now - reported[0] >= PROGRESS_INTERVAL_S:
