@@ -284,17 +284,21 @@ def visible_in(widget, area) -> bool:
     return QRect(corner, area.size()).contains(QRect(top_left, widget.size()))
 
 
+def csv_page_showing(window, qtbot, path, text: str):
+    """The CSV page in view, previewing ``path`` written with ``text``."""
+    path.write_text(text)
+    p = panel(window)
+    p.show_page("csv")
+    qtbot.waitExposed(p.csv)
+    p.csv.open_file(path)
+    return p.csv
+
+
 def test_the_csv_page_fits_the_default_window(window, qtbot, tmp_path):
     wide = "id,name," + ",".join(f"c{k}" for k in range(8)) + ",age,label\n" + "".join(
         f"{i},P{i}," + ",".join(str(i + k) for k in range(8)) + f",{'' if i == 9 else 30 + i},{i % 2}\n"
         for i in range(30))
-    csv_file = tmp_path / "wide.csv"
-    csv_file.write_text(wide)
-    p = panel(window)
-    p.show_page("csv")
-    page = p.csv
-    qtbot.waitExposed(page)
-    page.open_file(csv_file)
+    page = csv_page_showing(window, qtbot, tmp_path / "wide.csv", wide)
     page.set_checked(["c0", "c1", "age"])
     qtbot.wait(50)  # the user looks before they click
     qtbot.mouseClick(page.apply_button, Qt.LeftButton)
@@ -329,13 +333,7 @@ def test_decimal_commas_in_a_semicolon_file_are_features(window, qtbot, tmp_path
 
 
 def test_a_click_on_a_features_check_box_leaves_it_out(window, qtbot, tmp_path):
-    csv_file = tmp_path / "eu.csv"
-    csv_file.write_text(SEMICOLONS)
-    p = panel(window)
-    p.show_page("csv")
-    page = p.csv
-    page.open_file(csv_file)
-    qtbot.waitUntil(lambda: page.features.isVisible())
+    page = csv_page_showing(window, qtbot, tmp_path / "eu.csv", SEMICOLONS)
     page.features.scrollTo(page.feature_choices.index(0))
     rect = page.features.visualRect(page.feature_choices.index(0))
     box = QPoint(rect.left() + rect.height() // 2, rect.center().y())  # the check box opens the row
