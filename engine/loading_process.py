@@ -10,6 +10,7 @@ The child computes the dataset's fingerprint too (hashing 188 MB), so it arrives
 from __future__ import annotations
 
 import importlib
+import os
 import pickle
 import threading
 import time
@@ -21,6 +22,7 @@ from .child_process import ChildPipes, PickledChild, child_main
 from .datasets import Cancelled, Dataset, DatasetError, Progress, load_dataset, spec_name
 
 PROGRESS_INTERVAL_S = 0.05  # the child reports how far it is at most this often
+LOADING_NICENESS = 5  # below the editor's priority
 
 
 class LoadingProcess(PickledChild):
@@ -68,6 +70,9 @@ class LoadingProcess(PickledChild):
 def serve(pipes: ChildPipes) -> None:
     """The child's loop: load each spec it is sent, reporting progress; a cancel between loads
     belongs to one that has ended and is passed over."""
+    # The fast CSV reader parses on every core: the window's thread must still win a core at once.
+    if hasattr(os, "nice"):  # (not on Windows)
+        os.nice(LOADING_NICENESS)
     # pandas takes ~0.7 s to import: in the background, so that a bundled table (no pandas) need not
     # wait for it, and the first CSV waits less.
     threading.Thread(target=importlib.import_module, args=("pandas",), daemon=True).start()

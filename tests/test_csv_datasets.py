@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from engine.datasets import CellError, csv_file, csv_values, load_csv
+from engine.datasets import CellError, csv_fast, csv_file, csv_values, load_csv
+from engine.datasets.csv_dataset import read_csv_dataset
 
 from tests.dataset_helpers import assert_error, write
 
@@ -12,7 +13,7 @@ def reader(request, monkeypatch):
     """Every test runs twice: as a small file is read, and as a large one is (pandas, in chunks)."""
     if request.param == "fast":
         monkeypatch.setattr(csv_file, "FAST_PATH_BYTES", 0)
-        monkeypatch.setattr(csv_file, "_CHUNK_BYTES", 16)  # chunks of 16 rows: the seams get tested too
+        monkeypatch.setattr(csv_fast, "PIECE_BYTES", 16)  # pieces of a few rows: the seams get tested too
     else:
         monkeypatch.setattr(csv_file, "FAST_PATH_BYTES", 2**62)
     return request.param
@@ -364,7 +365,8 @@ def test_loading_holds_the_file_and_one_float32_array_and_chunks(tmp_path, reade
 
     if reader != "fast":
         pytest.skip("the large-file reader's promise")
-    monkeypatch.setattr(csv_file, "_CHUNK_BYTES", 1 << 20)
+    monkeypatch.setattr(csv_fast, "PIECE_BYTES", 1 << 20)
+    monkeypatch.setattr(csv_fast, "PARSERS", 2)
     rows, columns = 100_000, 50
     pixels = np.random.default_rng(4).integers(0, 256, (rows, columns + 1))
     path = tmp_path / "big.csv"
@@ -376,9 +378,44 @@ def test_loading_holds_the_file_and_one_float32_array_and_chunks(tmp_path, reade
     tracemalloc.stop()
     size, x_bytes = path.stat().st_size, rows * columns * 4
     assert ds.x.nbytes == x_bytes
-    # The file's bytes, x, and what a chunk of ~1 MB of text takes while it is converted (int64 columns
-    # and their block): no float64 copy of x (40 MB more), no lists of cells.
+    # The file's bytes, x, and what two pieces of ~1 MB of text take while they are parsed and converted
+    # (pandas' tokens, int64 columns, their float32 block): no float64 copy of x (40 MB more), no lists of cells.
     assert peak < size + x_bytes + 12 * 2**20, (peak / 2**20, size / 2**20, x_bytes / 2**20)
+
+
+def test_a_large_file_is_parsed_in_pieces_at_once_and_a_cancel_ends_every_parser(tmp_path, reader, monkeypatch):
+    import threading
+
+    from engine.datasets import Cancelled
+
+    if reader != "fast":
+        pytest.skip("the large-file reader's promise")
+    monkeypatch.setattr(csv_fast, "PIECE_BYTES", 4096)
+    monkeypatch.setattr(csv_fast, "PARSERS", 2)
+    text, _, x = mnist_like(np.random.default_rng(5), 2000)
+    path = write(tmp_path, "pieces.csv", text)
+    parsers = []
+    started = csv_fast._parse
+
+    def parse(*args):
+        parsers.append(threading.current_thread().name)
+        return started(*args)
+
+    monkeypatch.setattr(csv_fast, "_parse", parse)
+    ds = load_csv(path, target="label")
+    np.testing.assert_array_equal(ds.x, x)  # pieces in the file's order
+    pieces = len(parsers)
+    assert pieces > 10 and all(name.startswith("csv") for name in parsers)
+    parsers.clear()
+
+    def progress(done):
+        if done > 0.5:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        read_csv_dataset(path, None, "label", "auto", "auto", "error", progress=progress)
+    assert 0 < len(parsers) < pieces * 0.8  # it stopped early
+    assert not [t for t in threading.enumerate() if t.name.startswith("csv")]
 
 
 def test_quotes_before_a_body_without_them_as_r_writes_a_header(tmp_path):

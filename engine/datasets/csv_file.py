@@ -9,10 +9,10 @@ raises ``Cancelled``.
 
 Two readers apply the same cell rules (``cells.py``) and feed one consumer:
 
-- the fast one, for files of ``FAST_PATH_BYTES`` or more: pandas' C parser reads chunks of rows;
-  a column it parsed as numbers is taken as it is, and only a column holding text goes through
-  the cell rules cell by cell (decimal commas mixed with points, "1_000", a missing marker with
-  spaces around it);
+- the fast one (``csv_fast.py``), for files of ``FAST_PATH_BYTES`` or more: pandas' C parser reads
+  pieces of the file in parallel threads; a column it parsed as numbers is taken as it is, and only
+  a column holding text goes through the cell rules cell by cell (decimal commas mixed with points,
+  "1_000", a missing marker with spaces around it);
 - the careful one: Python's csv module and the cell rules for every cell. It reads small files
   (without importing pandas), and any file the fast reader cannot vouch for, e.g. where pandas
   counts other rows than the csv module (a line holding only a form feed).
@@ -29,6 +29,7 @@ import codecs
 import io
 import math
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,8 @@ import numpy as np
 
 from ..errors import DatasetError
 from .cells import HEADER_PROBE_ROWS, is_missing, looks_like_header, parse_number, shown, sniff_delimiter, stream_rows
-from .csv_values import MISSING_SPELLINGS, Disagreement, cell_values, joined, labels_of, quietly, text_chunk
+from .csv_fast import fast_chunks
+from .csv_values import Disagreement, cell_values, joined, labels_of, text_chunk
 from .files import read_regular_file, shown_path
 from .progress import Progress
 
@@ -46,7 +48,6 @@ _BOM = b"\xef\xbb\xbf"
 _HEAD_LINES = HEADER_PROBE_ROWS + 2  # the lines the delimiter and the header are judged from
 _HEAD_MAX_BYTES = 16 << 20
 _BLOCK_BYTES = 2 << 20  # the row-width check and the UTF-8 check go through the file in blocks
-_CHUNK_BYTES = 16 << 20  # text per chunk of rows: pandas pays ~0.1 s a chunk to build its frame
 _CAREFUL_CHUNK_CELLS = 1 << 16  # cells the careful reader holds as text at once
 _COMPACT_ROWS = 4096
 _SHOWN_COLUMNS = 20
@@ -203,6 +204,7 @@ class CsvFile:
                 if len(cells) != self.width:
                     raise self._ragged(line, len(cells))
                 count += 1
+        self.lines_are_rows_from = careful_end  # (the fast reader cuts the file into pieces from here)
         if careful_end < len(raw):
             count += self._count_unquoted_rows(careful_end, raw.count(b"\n", self.start, careful_end))
         return count - (1 if self.has_header else 0)
@@ -283,15 +285,15 @@ class CsvFile:
         in messages); then they are in ``label_values``."""
         if len(self.raw) >= FAST_PATH_BYTES:
             try:
-                columns = self._consume(self._pandas_chunks(numeric, label), numeric, label, missing, dtype)
+                with closing(fast_chunks(self, numeric, label, dtype)) as chunks:  # (its threads end here)
+                    columns = self._consume(chunks, numeric, label, missing, dtype)
                 return self._with_label_values(columns, label, dtype, numeric_label, label_role)
             except Disagreement:
                 pass
         columns = self._consume(self._careful_chunks(numeric, label), numeric, label, missing, dtype)
         return self._with_label_values(columns, label, dtype, numeric_label, label_role)
 
-    # A chunk is (rows, numbers, label column): numbers is a (rows, numeric) array when every column
-    # came out as numbers, else one array per column; a column of text holds str (and NaN from pandas).
+    # A chunk is (rows, numbers, label column), as ``csv_fast`` describes it.
     def _careful_chunks(self, numeric: list[int], label: int | None) -> Iterator[tuple]:
         used = [*numeric, *([label] if label is not None else [])]
         rows_per_chunk = max(1, _CAREFUL_CHUNK_CELLS // len(used))
@@ -305,26 +307,6 @@ class CsvFile:
                 batch = []
         if batch:
             yield text_chunk(batch, len(numeric), label is not None)
-
-    def _pandas_chunks(self, numeric: list[int], label: int | None) -> Iterator[tuple]:
-        import pandas as pd
-
-        used = [*numeric, *([label] if label is not None else [])]
-        rows_per_chunk = max(16, int(_CHUNK_BYTES * max(self.n_rows, 1) / len(self.raw)))
-        reader = quietly(
-            pd.read_csv, io.BytesIO(self.raw), sep=self.delimiter, header=0 if self.has_header else None,
-            names=list(range(self.width)), usecols=used, index_col=False, engine="c", encoding="utf-8",
-            na_values=MISSING_SPELLINGS, keep_default_na=False, skip_blank_lines=True,
-            decimal="," if self.delimiter == ";" else ".", chunksize=rows_per_chunk,
-            low_memory=False)  # our chunks are its chunks: pandas need not split and join each one again
-        with reader:
-            while (chunk := quietly(next, reader, None)) is not None:
-                numbers = chunk[numeric]
-                if all(column_type.kind in "iuf" for column_type in numbers.dtypes):
-                    numbers = numbers.to_numpy()  # one (rows, columns) array: x takes it in one pass
-                else:
-                    numbers = [numbers[j].to_numpy() for j in numeric]
-                yield len(chunk), numbers, chunk[label].to_numpy() if label is not None else None
 
     def _consume(self, chunks: Iterator[tuple], numeric: list[int], label: int | None,
                  missing: str | None, dtype) -> Columns:
