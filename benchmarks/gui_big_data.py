@@ -118,8 +118,12 @@ def main() -> int:
     gaps.start()
     shot = [False]
 
+    arrived = [None]
+
     def loaded() -> bool:
         job = window.document.loading
+        if arrived[0] is None and window.document.dataset is not None:
+            arrived[0] = time.perf_counter() - started
         if args.shots and not shot[0] and job is not None and job.fraction > 0.4:
             args.shots.mkdir(parents=True, exist_ok=True)
             window.grab().save(str(args.shots / "loading.png"))
@@ -134,11 +138,12 @@ def main() -> int:
     gaps.run_until(lambda: time.perf_counter() - settle > 1.0)  # what the data's arrival sets off
     print(f"open + load ({seconds:.1f} s): {gaps.figures()}")
     click = [gap for gap, end in zip(gaps.gaps, gaps.ends) if end - gap < started + OPEN_CLICK_S]
-    loading = [gap for gap, end in zip(gaps.gaps, gaps.ends) if end - gap >= started + OPEN_CLICK_S]
-    longest = max(loading) * 1000
+    loading = [(gap, end - gap - started) for gap, end in zip(gaps.gaps, gaps.ends) if end - gap >= started + OPEN_CLICK_S]
+    longest, when = max(loading)
     print(f"  the click on Open (its first {OPEN_CLICK_S * 1000:.0f} ms): longest stall {max(click) * 1000:.0f} ms; "
-          f"while the file loads and its data arrives: longest stall {longest:.0f} ms   "
-          f"aim <= {AIM_LOAD_STALL_MS} ms: {'met' if longest <= AIM_LOAD_STALL_MS else 'NOT met'}")
+          f"while the file loads and its data arrives: longest stall {longest * 1000:.0f} ms   "
+          f"aim <= {AIM_LOAD_STALL_MS} ms: {'met' if longest * 1000 <= AIM_LOAD_STALL_MS else 'NOT met'}")
+    print(f"    (it began {when:.2f} s after the click; the data arrived after {arrived[0]:.2f} s)")
 
     session = window.training.session
     n = len(session.info.x_train)
