@@ -286,37 +286,3 @@ def test_after_a_run_the_views_redraw_in_turns_not_all_in_one_stall(qtbot, windo
         hub.tick()
     assert sorted(refreshed) == sorted(hub.views)  # in rotation: each view once
     assert not any(view.dirty for view in hub.views.values())
-
-
-def test_idle_turns_build_plots_ahead_and_a_view_first_drawing_takes_them(qtbot, window, monkeypatch):
-    """A view builds its plots (25-35 ms each) when it first draws: when big data arrives, every view
-    at once. Turns with nothing to refresh, while nothing trains and the window keeps up, build them
-    beforehand."""
-    import time
-
-    from editor.training.views import hub as hub_module
-
-    hub = window.training.hub
-    hub._spares.clear()
-    for view in hub.views.values():
-        view.dirty = False
-
-    def on_time_tick():
-        hub._last_tick = time.perf_counter()  # the timer came on time
-        hub.tick()
-
-    hub._last_tick = time.perf_counter() - 1.0  # the window was busy for a second: no building
-    hub.tick()
-    assert hub._spares == []
-    monkeypatch.setattr(window.training.session, "running", "run")
-    on_time_tick()
-    assert hub._spares == []  # nor while a run trains
-    monkeypatch.setattr(window.training.session, "running", None)
-    for _ in range(hub_module.SPARE_PLOTS + 2):
-        on_time_tick()
-    assert len(hub._spares) == hub_module.SPARE_PLOTS
-    spare = hub._spares[-1]
-    view = hub.views["Weights"]
-    plot = view.add_plot(3, 0, "taken")
-    assert plot is spare and plot in view.plots() and len(hub._spares) == hub_module.SPARE_PLOTS - 1
-    assert plot.titleLabel.text == "taken"

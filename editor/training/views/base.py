@@ -45,11 +45,6 @@ pg.setConfigOptions(antialias=True)
 log = logging.getLogger(__name__)
 
 
-
-def new_plot(**kwargs) -> pg.PlotItem:
-    return pg.PlotItem(enableMenu=False, **kwargs)  # menus unbuilt: a third of the cost
-
-
 def f32(a) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.float32)
 
@@ -201,12 +196,8 @@ class View(QWidget):
         self.paint_seconds = seconds
         self.hub.painted(seconds)
 
-    def add_plot(self, row: int, col: int, title: str = "", rowspan: int = 1, colspan: int = 1,
-                 **kwargs) -> pg.PlotItem:
-        """A plot at (row, col) of the view's layout: one the hub built beforehand, unless ``kwargs``
-        asks for more than a plain plot."""
-        plot = (None if kwargs else self.hub.spare_plot()) or new_plot(**kwargs)
-        self.graphics.ci.addItem(plot, row=row, col=col, rowspan=rowspan, colspan=colspan)
+    def add_plot(self, row: int, col: int, title: str = "", **kwargs) -> pg.PlotItem:
+        plot = self.graphics.addPlot(row=row, col=col, enableMenu=False, **kwargs)  # menus unbuilt: a third of the cost
         if title:
             plot.setTitle(title, size="9pt")
         colors.style_plot(plot)

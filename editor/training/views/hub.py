@@ -6,21 +6,18 @@ views redrawn together at the end of a run stalled the window 160–250 ms). The
 turn, in rotation. While training runs, the views share the GUI thread with everything else and the
 training process shares the machine's cores with the GUI: the next turn then also waits until the turn's
 cost — its refreshes and the paints they caused — is at most GUI_SHARE of the time since the last.
-A turn with nothing to refresh, while no training runs and the window keeps up, builds a plot for a
-view's first drawing to take (SPARE_PLOTS at most).
 """
 from __future__ import annotations
 
 import time
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, QTimer
 
 from ...on_screen import on_screen
 from ..session import TrainingSession
 from .activations import ActivationsView
-from .base import FRAME_MS, LINE, log, new_plot
+from .base import FRAME_MS, LINE, log
 from .gradients import GradientsView
 from .loss import LossView
 from .neurons import NeuronsView
@@ -30,8 +27,6 @@ from .weights import WeightsView
 
 GUI_SHARE = 0.15
 SLICE_S = 0.02
-SPARE_PLOTS = 6  # plots built in idle turns (25-35 ms each) for the views' first drawings
-IDLE_TICK_S = FRAME_MS * 1.2 / 1000
 
 
 class ViewHub(QObject):
@@ -50,7 +45,6 @@ class ViewHub(QObject):
         self._line_cache = (None, None)
         self._predict_cache: dict = {}
         self._failed: set[str] = set()  # views whose refresh raised: logged once each
-        self._spares: list[pg.PlotItem] = []
         self.views = {cls.title: cls(self) for cls in self.VIEWS}
         self.timer = QTimer(self, interval=FRAME_MS)
         self.timer.timeout.connect(self.tick)
@@ -58,7 +52,6 @@ class ViewHub(QObject):
         self._turn_start = 0.0  # when the last turn began
         self._spent = 0.0  # seconds of GUI time the views took since then: refreshes and paints
         self._next = 0  # the view the next turn starts with
-        self._last_tick = 0.0
         session.progressed.connect(self.mark_dirty)
         session.state_changed.connect(self.mark_dirty)
         session.cleared.connect(self.clear)
@@ -94,19 +87,16 @@ class ViewHub(QObject):
     def tick(self) -> None:
         running = self.session.running
         start = time.perf_counter()
-        idle = start - self._last_tick < IDLE_TICK_S  # the timer came on time: nothing else keeps the window busy
-        self._last_tick = start
         if running and start - self._turn_start < self._spent / GUI_SHARE:
             return
         self._turn_start, self._spent = start, 0.0
         painting = 0.0  # the paints this turn's refreshes will cause, as their views' last ones cost
         views = list(self.views.values())
-        refreshed = False
         for i in range(len(views)):
             view = views[(self._next + i) % len(views)]
             if not view.dirty or not on_screen(view):
                 continue  # a dock tabbed behind another is "visible" out of sight: it draws when shown
-            view.dirty, refreshed = False, True
+            view.dirty = False
             try:
                 view.refresh()
             except Exception:  # one broken view must not freeze the others
@@ -117,15 +107,7 @@ class ViewHub(QObject):
             if time.perf_counter() - start + painting > SLICE_S:
                 self._next = (self._next + i + 1) % len(views)
                 break
-        if not refreshed and not running and idle and len(self._spares) < SPARE_PLOTS:
-            self._spares.append(new_plot())
         self._spent += time.perf_counter() - start
-
-    def spare_plot(self) -> pg.PlotItem | None:
-        """A plot built in an idle turn, if one is left. A view builds its plots when it first draws:
-        when a big dataset arrives, all the views at once; a plot built beforehand, while the window
-        waited for the data, makes each first drawing 25-35 ms shorter."""
-        return self._spares.pop() if self._spares else None
 
     # ---- the model on the GUI side (a copy: the trainer's own arrays are never touched) ----------------
     def _loaded_model(self):
