@@ -97,6 +97,21 @@ def test_a_big_csv_project_opens_at_once_and_loads_without_freezing_the_window(q
     window.document.undo_stack.setClean()
 
 
+def test_data_arriving_for_the_project_just_opened_announces_no_graph_change(qtbot, tmp_path):
+    """Every project whose data loads in the background said "The graph changed: no parameters fit any
+    more" once its data arrived (the digits lesson among them): nothing had changed."""
+    window = open_window(qtbot, tmp_path)
+    notices = []
+    window.training.session.notice.connect(notices.append)
+    assert window.open_path(PROJECTS / "08-digits.ncproj")
+    wait_loaded(qtbot, window)
+    qtbot.waitUntil(lambda: window.training.session.trainer is not None)
+    assert not [text for text in notices if "changed" in text]
+    window.training.panel.step_batch_button.click()
+    qtbot.waitUntil(lambda: window.training.session.running is None, timeout=30_000)
+    assert not [text for text in notices if "changed" in text]
+
+
 def test_cancel_leaves_the_project_open_without_data(qtbot, tmp_path, big_project):
     window = open_window(qtbot, tmp_path)
     assert window.open_path(big_project)

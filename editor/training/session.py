@@ -209,8 +209,8 @@ class TrainingSession(SessionRuns, SessionWorker):
             self.reason = self._why_not()
             self.state_changed.emit()
             return
-        if self._opening:  # the data of the project just opened has arrived
-            how, self._opening = "open", False
+        if self._opening:  # the data of the project just opened has arrived: nothing changed to announce
+            how, self._opening, announce = "open", False, False
         try:
             trainer = Trainer(project.graph, document.dataset, project.training, project.parameters, project.history,
                               project.epoch, strict=False, model=document.model.clone())
