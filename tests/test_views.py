@@ -110,6 +110,7 @@ def test_one_failing_view_does_not_stop_the_others_and_is_logged_once(qtbot, win
     with caplog.at_level(logging.ERROR):
         for _ in range(3):
             hub.mark_dirty()
+            hub._turn_start -= 1.0  # the timer's next tick, a while later
             hub.tick()
     assert not output.dirty
     assert [r.getMessage() for r in caplog.records].count("The Loss view failed to refresh") == 1
@@ -265,6 +266,33 @@ def test_while_training_runs_the_views_wait_their_share_of_the_gui(qtbot, window
     assert len(refreshed) == 2 * len(hub.views)
 
 
+def test_idle_a_turn_that_built_plots_lets_the_window_breathe_before_the_next(qtbot, window, monkeypatch):
+    """When a big project's data arrived, the views built their plots (25-45 ms each) in turns that came
+    one right after another, and the window stalled 0.1-0.13 s: idle, a turn waits for IDLE_SHARE too."""
+    from editor.training.views import hub as hub_module
+
+    open_example(qtbot, window, "xor.ncproj")
+    hub = window.training.hub
+    assert window.training.session.running is None
+    refreshed = []
+    view = hub.views["Loss"]
+    monkeypatch.setattr(view, "refresh", lambda: refreshed.append(view.title))
+    window.training.docks["Loss"].setFloating(True)
+    window.training.docks["Loss"].show()
+    qtbot.waitUntil(lambda: not view.visibleRegion().isEmpty())
+    hub.mark_dirty()
+    hub._turn_start, hub._spent = 0.0, 0.0
+    hub.tick()
+    assert refreshed == ["Loss"]
+    view.dirty = True
+    hub.painted(0.04)  # that turn and its paints took 40 ms
+    hub.tick()
+    assert refreshed == ["Loss"]  # the next waits
+    hub._turn_start -= 1.0 / hub_module.IDLE_SHARE  # the time that share asks for has passed
+    hub.tick()
+    assert refreshed == ["Loss", "Loss"]
+
+
 def test_after_a_run_the_views_redraw_in_turns_not_all_in_one_stall(qtbot, window, monkeypatch):
     """Six views refreshed and painted together at the end of a run stalled the window 160–250 ms:
     a turn counts each view's last paint and leaves the rest for the next turns, idle as well."""
@@ -283,6 +311,7 @@ def test_after_a_run_the_views_redraw_in_turns_not_all_in_one_stall(qtbot, windo
     hub.tick()
     assert len(refreshed) == 1
     for _ in range(len(hub.views) - 1):
+        hub._turn_start -= 1.0  # the timer's next tick, a while later
         hub.tick()
     assert sorted(refreshed) == sorted(hub.views)  # in rotation: each view once
     assert not any(view.dirty for view in hub.views.values())
