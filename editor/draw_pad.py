@@ -164,11 +164,15 @@ class DigitDrawing(QWidget):
         self.toggle.hide()
         self.pad = DrawPad()
         self.clear_button = QPushButton("Clear")
+        self.verdict = QLabel(wordWrap=True)  # the prediction's headline, beside the pad: in a short dock the bars are below the fold
+        self.verdict.setFont(style.font(2, bold=True))
+        self.verdict.setToolTip("What the network predicts for the drawing (its bars are below)")
         self.hint = QLabel(wordWrap=True)
         self.hint.setProperty("muted", True)  # coloured by the panel's theme, like its other quiet labels
         self.hint.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.hint.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Minimum)
         side = QVBoxLayout()
+        side.addWidget(self.verdict)
         side.addWidget(self.hint)
         side.addWidget(self.clear_button)
         side.addStretch(1)
@@ -196,6 +200,10 @@ class DigitDrawing(QWidget):
         _, height, width = shape
         self.hint.setText(f"Draw with the mouse; right-click or Shift erases. The drawing is averaged "
                           f"down to {height}×{width} and its ink scaled to the data's {self.low:g}–{self.high:g}.")
+
+    def show_verdict(self, headline: str) -> None:
+        """The prediction's headline ("7  ·  93.1 %"): the class over its probability, in the narrow column."""
+        self.verdict.setText(headline.replace("  ·  ", "\n"))
 
     def _toggled(self, on: bool) -> None:
         self.setVisible(on)

@@ -89,6 +89,7 @@ def test_drawing_a_digit_predicts_it_live_from_a_row_in_the_datas_range(qtbot, d
     drawn = {k: float(v[0]) for k, v in panel.last_columns.items() if k.startswith("p_")}
     assert drawn != blank and str(panel.last_columns["class"][0]) == "1"
     assert panel.prediction.subline == "a drawn digit"
+    assert drawing.verdict.text().split("\n") == panel.prediction.headline.split("  ·  ")  # beside the pad
 
     _stroke(drawing.pad, [(0.5, 0.05), (0.5, 0.95)], button=Qt.RightButton)  # right-drag erases it
     assert panel.last_row.max() < 1.0
@@ -97,6 +98,18 @@ def test_drawing_a_digit_predicts_it_live_from_a_row_in_the_datas_range(qtbot, d
     assert np.array_equal(panel.last_row, np.zeros(64))
     drawing.toggle.click()
     assert not drawing.isVisible() and panel.fields_scroll.isVisible()
+
+
+def test_drawing_in_a_short_dock_scrolls_instead_of_squeezing_the_plots_below(qtbot, digits):
+    """The pad (or the fields) stood at full height above the results' scroll: raising Predict and
+    drawing squeezed the bottom docks' plots to a strip (the confusion matrix 140 px tall)."""
+    output = digits.docks["output"]
+    before = output.height()
+    digits.predict.drawing.toggle.click()
+    qtbot.wait(50)
+    assert digits.docks["predict"].minimumSizeHint().height() < 200
+    assert output.height() >= before - 2
+    assert digits.predict.drawing.pad.isVisible()
 
 
 def test_a_standardized_image_project_draws_in_the_raw_range_and_a_vector_one_offers_no_pad(qtbot, tmp_path):

@@ -122,7 +122,15 @@ class PredictPanel(CatchesUpWhenShown, QWidget):
         self.drawing = DigitDrawing()  # a pad to draw the row on, while the Input is an image (draw_pad.py)
         pick.addWidget(self.drawing.toggle)
         layout.addLayout(pick)
-        layout.addWidget(self.drawing)
+
+        # Below the sample: the row's editor and the results, in one scroll. Held apart, the pad (or the
+        # fields) stood above the results' own scroll at its full height: raising this dock, or drawing,
+        # squeezed the plots docked below the window's side to a strip.
+        self.body = QWidget()
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(6)
+        body.addWidget(self.drawing)
         self.drawing.row_drawn.connect(self.set_row)
         self.drawing.toggle.toggled.connect(lambda _: self._show_row_editor())
         self.sample_spin.valueChanged.connect(lambda _: self.drawing.toggle.setChecked(False))  # a sample instead
@@ -130,16 +138,16 @@ class PredictPanel(CatchesUpWhenShown, QWidget):
         self.fields_scroll = FeatureFields()
         self.fields_scroll.edited.connect(self._field_edited)
         self.fields_scroll.row_pasted.connect(self.paste_row)
-        layout.addWidget(self.fields_scroll)
+        body.addWidget(self.fields_scroll)
         self.row_line = RowLine()
         self.row_line.row_pasted.connect(self.paste_row)
         self.row_line.hide()
-        layout.addWidget(self.row_line)
+        body.addWidget(self.row_line)
 
         self.message = QLabel(wordWrap=True)
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.message.hide()
-        layout.addWidget(self.message)
+        body.addWidget(self.message)
 
         self.results = QWidget()
         results = QVBoxLayout(self.results)
@@ -151,11 +159,12 @@ class PredictPanel(CatchesUpWhenShown, QWidget):
         results.addWidget(self._heading("Through the network"))
         self.forward = ForwardView()
         results.addWidget(self.forward)
-        results.addStretch(1)
-        self.results_scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.NoFrame)
-        self.results_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.results_scroll.setWidget(self.results)
-        layout.addWidget(self.results_scroll, 1)
+        body.addWidget(self.results)
+        body.addStretch(1)
+        self.body_scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.NoFrame)
+        self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.body_scroll.setWidget(self.body)
+        layout.addWidget(self.body_scroll, 1)
         self.apply_theme()
 
     @classmethod
@@ -358,6 +367,7 @@ class PredictPanel(CatchesUpWhenShown, QWidget):
         self._update_status()
         if self.predictor is None:
             self.prediction.clear()
+            self.drawing.show_verdict("")
             self.forward.show_nodes([])
             self.sample_image.hide()
             self._set_controls_enabled(False)
@@ -436,6 +446,7 @@ class PredictPanel(CatchesUpWhenShown, QWidget):
     def _show(self, values: dict[str, np.ndarray], columns: dict[str, np.ndarray]) -> None:
         network = self.predictor.network
         self.prediction.show_columns(columns, network.output_kind, list(network.dataset.class_names), self._truth())
+        self.drawing.show_verdict(self.prediction.headline)
         self.forward.show_nodes(forward_nodes(network, values))
 
 
