@@ -215,6 +215,25 @@ def test_the_loss_view_says_to_fix_the_graph_first(qtbot, window):
     assert loss.message.text() == s.reason and s.reason.startswith("Fix the graph first")
 
 
+def test_a_few_epochs_show_as_dots_many_as_lines(qtbot, window):
+    """Regression: after one epoch the per-epoch loss and accuracy were a line of one point, which draws
+    nothing: the Accuracy plot stood empty under its axes."""
+    from editor.training.views.loss import EPOCH_DOTS_UP_TO
+
+    open_example(qtbot, window, "xor.ncproj")
+    s = window.training.session
+    s.step_epoch()
+    qtbot.waitUntil(lambda: s.running is None, timeout=30_000)
+    view = shown(qtbot, window, "Loss")
+    for curve in (view.train_curve, view.metric_train):
+        assert curve.opts["symbol"] == "o" and len(curve.getData()[0]) == 1
+    s.train_more(EPOCH_DOTS_UP_TO)
+    qtbot.waitUntil(lambda: s.running is None, timeout=60_000)
+    view = shown(qtbot, window, "Loss")
+    for curve in (view.train_curve, view.metric_train):
+        assert curve.opts["symbol"] is None and len(curve.getData()[0]) == EPOCH_DOTS_UP_TO + 1
+
+
 def test_a_curve_without_validation_rows_draws(qtbot, window, caplog):
     """Regression: a regression of one feature and no validation split (lessons 00, 01, 04) failed
     in the Output view: an empty target array cannot be reshaped to (0, -1)."""

@@ -19,6 +19,7 @@ from ..runs_panel import run_colour
 from .base import View, legend, strided
 
 BATCH_COLOUR = "#9bb7dd"
+EPOCH_DOTS_UP_TO = 30  # an epoch's values are dotted while this few: one epoch alone draws no line
 
 
 class LossView(View):
@@ -39,8 +40,8 @@ class LossView(View):
         self.loss_plot.setLabel("left", "loss")
         self.loss_plot.setLabel("bottom", "epoch")
         self.batch_curve = self.loss_plot.plot(pen=pg.mkPen(BATCH_COLOUR, width=1))
-        self.train_curve = self.loss_plot.plot(pen=pg.mkPen(colors.POSITIVE, width=2))
-        self.val_curve = self.loss_plot.plot(pen=pg.mkPen(colors.NEGATIVE, width=2))
+        self.train_curve = self._epoch_curve(self.loss_plot, colors.POSITIVE)
+        self.val_curve = self._epoch_curve(self.loss_plot, colors.NEGATIVE)
         for curve, text in ((self.train_curve, "training"), (self.val_curve, "validation"),
                             (self.batch_curve, "each batch, smoothed")):
             self.legend.addItem(curve, text)
@@ -48,8 +49,8 @@ class LossView(View):
         self.metric_plot.setXLink(self.loss_plot)
         self.metric_plot.setLabel("bottom", "epoch")
         self.metric_plot.setLabel("left", "accuracy")
-        self.metric_train = self.metric_plot.plot(pen=pg.mkPen(colors.POSITIVE, width=2))
-        self.metric_val = self.metric_plot.plot(pen=pg.mkPen(colors.NEGATIVE, width=2))
+        self.metric_train = self._epoch_curve(self.metric_plot, colors.POSITIVE)
+        self.metric_val = self._epoch_curve(self.metric_plot, colors.NEGATIVE)
         self.graphics.ci.layout.setRowStretchFactor(1, 3)
         self.graphics.ci.layout.setRowStretchFactor(2, 2)
         self.runs_legend = pg.LegendItem(offset=(-10, 10), labelTextSize="8pt", verSpacing=-6)
@@ -67,6 +68,18 @@ class LossView(View):
         self._done = 0
         self._metric_title = "Accuracy"
         self._compared: tuple = ()
+
+    @staticmethod
+    def _epoch_curve(plot: pg.PlotItem, colour: str) -> pg.PlotDataItem:
+        """A curve of per-epoch values (its dots shown by ``_show_epochs`` while they are few)."""
+        return plot.plot(pen=pg.mkPen(colour, width=2), symbolSize=6, symbolBrush=colour, symbolPen=None)
+
+    def _show_epochs(self, curve: pg.PlotDataItem, values: list[float], first: int) -> None:
+        x, y = self._curve(values, first)
+        dots = "o" if len(x) <= EPOCH_DOTS_UP_TO else None
+        if curve.opts["symbol"] != dots:
+            curve.setSymbol(dots)
+        curve.setData(x, y)
 
     def apply_theme(self) -> None:
         super().apply_theme()
@@ -117,7 +130,7 @@ class LossView(View):
             self.batch_curve.setData(*strided(s.batch_x.view, ema))
         first = s.run.first_epoch if s.run is not None else 1
         for key, curve in (("loss", self.train_curve), ("val_loss", self.val_curve)):
-            curve.setData(*self._curve(h.get(key, []), first))
+            self._show_epochs(curve, h.get(key, []), first)
         regression = "r2" in h
         title = "R² (1 is perfect)" if regression else "Accuracy"
         if title != self._metric_title:  # a new title re-lays out (and repaints) the whole view
@@ -126,7 +139,7 @@ class LossView(View):
             self.metric_plot.setLabel("left", "R²" if regression else "accuracy")
         for key, curve in ((("r2" if regression else "accuracy"), self.metric_train),
                            (("val_r2" if regression else "val_accuracy"), self.metric_val)):
-            curve.setData(*self._curve(h.get(key, []), first))
+            self._show_epochs(curve, h.get(key, []), first)
         self._compare()
         self._mark_events()
         self.span_the_run(self.loss_plot)  # the Accuracy plot's epochs are linked to these
