@@ -1,7 +1,7 @@
 """The hub: the views' timer, the canvas selection they follow, and the model run over the plane.
 
 Each turn refreshes the views due, one after another, until SLICE_S is spent — counting each refresh and
-the paint it will cause, estimated by the view's last paint (paints come after the turn, all at once: six
+the paints it will cause, estimated by those its last refresh caused (paints come after the turn, all at once: six
 views redrawn together at the end of a run stalled the window 160–250 ms). The rest wait for the next
 turn, in rotation. While training runs, the views share the GUI thread with everything else and the
 training process shares the machine's cores with the GUI: the next turn then also waits until the turn's
@@ -101,6 +101,7 @@ class ViewHub(QObject):
             if not view.dirty or not on_screen(view):
                 continue  # a dock tabbed behind another is "visible" out of sight: it draws when shown
             view.dirty = False
+            view.refreshing()
             try:
                 view.refresh()
             except Exception:  # one broken view must not freeze the others
