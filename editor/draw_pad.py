@@ -164,7 +164,7 @@ class DigitDrawing(QWidget):
         self.toggle.hide()
         self.pad = DrawPad()
         self.clear_button = QPushButton("Clear")
-        self.verdict = QLabel(wordWrap=True)  # the prediction's headline, beside the pad: in a short dock the bars are below the fold
+        self.verdict = QLabel(wordWrap=True)  # the prediction beside the pad: in a short dock its bars are below
         self.verdict.setFont(style.font(2, bold=True))
         self.verdict.setToolTip("What the network predicts for the drawing (its bars are below)")
         self.hint = QLabel(wordWrap=True)
