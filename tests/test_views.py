@@ -234,6 +234,17 @@ def test_a_few_epochs_show_as_dots_many_as_lines(qtbot, window):
         assert curve.opts["symbol"] is None and len(curve.getData()[0]) == EPOCH_DOTS_UP_TO + 1
 
 
+def test_a_views_long_header_gives_way_instead_of_widening_its_dock(qtbot, window):
+    """Regression: the Output view's header line set its dock's minimum width (527 px); when 'Beside'
+    appeared after a dataset switch, the dock took 120 px from the Loss view beside it."""
+    open_example(qtbot, window, "xor.ncproj")
+    view = shown(qtbot, window, "Output")
+    assert view.mode_label.text().startswith("Prediction over the input plane")
+    assert view.mode_label.toolTip() == view.mode_label.text()  # the whole line, when it is cut short
+    assert view.minimumSizeHint().width() < 300
+    assert view.mode_label.fontMetrics().horizontalAdvance(view.mode_label.text()) > 300
+
+
 def test_a_curve_without_validation_rows_draws(qtbot, window, caplog):
     """Regression: a regression of one feature and no validation split (lessons 00, 01, 04) failed
     in the Output view: an empty target array cannot be reshaped to (0, -1)."""

@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QSpinBox
 
 from .. import colors
+from ...elided_label import ElidedLabel
 from .base import View, colour_bar, f32, finite, histogram, index_ticks, mosaic, symmetric
 
 RELU_LIKE = ("relu",)
@@ -25,7 +26,7 @@ class ActivationsView(View):
         self.sample.valueChanged.connect(lambda *_: setattr(self, "dirty", True))
         self.header.addWidget(self.sample_label)
         self.header.addWidget(self.sample)
-        self.summary = QLabel()
+        self.summary = ElidedLabel()
         self.header.addWidget(self.summary, 1)
         # A short title: a plot is never narrower than its title, and the histogram needs the room.
         self.a_plot = self.add_plot(0, 0, "Outputs on the probe batch")

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
 
 from .. import colors
 from ..units import unit_levels, unit_nodes
+from ...elided_label import ElidedLabel
 from .base import GRID, View, class_legend, colour_bar, f32, point_outline
 from .colour_bar import ColourBar
 
@@ -34,7 +34,7 @@ class NeuronsView(View):
     def __init__(self, hub) -> None:
         super().__init__(hub)
         self.chooser = self.add_node_chooser()
-        self.summary = QLabel()
+        self.summary = ElidedLabel()
         self.header.addWidget(self.summary, 1)
         self.maps: list[pg.PlotItem] = []
         self.items: list = []  # per map: its ImageItem (plane) or PlotDataItem (curve)

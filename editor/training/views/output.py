@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel
 
 from ... import style
 from .. import colors
+from ...elided_label import ElidedLabel
 from .base import GRID, PREDICTED_ROWS, View, class_legend, colour_bar, f32, legend, strided, target_columns
 
 
@@ -56,7 +57,7 @@ class OutputView(View):
 
     def __init__(self, hub) -> None:
         super().__init__(hub)
-        self.mode_label = QLabel()
+        self.mode_label = ElidedLabel()
         self.header.addWidget(self.mode_label, 1)
         self.discrete_box = QCheckBox("Discretize")
         self.discrete_box.setToolTip("Show the predicted class instead of the probability")

@@ -8,10 +8,11 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QGraphicsRectItem, QLabel
+from PySide6.QtWidgets import QGraphicsRectItem
 
 from .. import colors
 from ..units import input_image_shape, mosaic, weight_tiles
+from ...elided_label import ElidedLabel
 from .base import View, colour_bar, f32, histogram_columns, index_ticks, symmetric
 
 
@@ -21,7 +22,7 @@ class WeightsView(View):
     def __init__(self, hub) -> None:
         super().__init__(hub)
         self.chooser = self.add_node_chooser()
-        self.summary = QLabel()
+        self.summary = ElidedLabel()
         self.header.addWidget(self.summary, 1)
         self.mode: str | None = None  # the weights side's layout: "matrix" or "images"
         self.h_plot: pg.PlotItem | None = None  # the history side, built once
