@@ -141,6 +141,20 @@ def test_save_and_reopen_keeps_the_runs(qtbot, window, tmp_path):
     assert reopened.runs.get(1).history["loss"] == s.runs.get(1).history["loss"]
 
 
+def test_a_reopened_run_with_one_frame_shows_the_slider_at_its_live_end(qtbot, window, tmp_path):
+    """Regression: a reopened project has one frame; the slider stood at its start beside 'Epoch 2 (live)'."""
+    train_epochs(qtbot, window, 2)
+    path = tmp_path / "two.ncproj"
+    window.document.save(path)
+    assert window.open_path(path)
+    qtbot.waitUntil(lambda: window.training.session.trainer is not None)
+    bar = window.training.timeline
+    bar.refresh()
+    assert len(bar._positions) == 1 and bar.label.text() == "Epoch 2 (live)"
+    assert bar.slider.value() == bar.slider.maximum() > bar.slider.minimum()
+    assert not bar.slider.isEnabled()
+
+
 def test_train_after_the_total_asks_how_many_more_epochs(qtbot, window, monkeypatch):
     s = window.training.session
     window.training.panel.edit("epochs", 2, mergeable=False)

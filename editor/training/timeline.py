@@ -64,8 +64,9 @@ class TimelineBar(QWidget):
         self._positions = list(s.frame_positions)
         n = len(self._positions)
         self.slider.blockSignals(True)
-        self.slider.setRange(0, max(n - 1, 0))
-        self.slider.setValue(self._index(s.shown) if s.shown is not None else max(n - 1, 0))
+        live = max(n - 1, 1) if n else 0  # one frame (a reopened run) stands at the live end, not at the start
+        self.slider.setRange(0, live)
+        self.slider.setValue(self._index(s.shown) if s.shown is not None else live)
         self.slider.blockSignals(False)
         self.slider.setEnabled(n > 1 and not s.running)
         self.play.setEnabled(n > 1 and not s.running)
