@@ -1,14 +1,13 @@
 """The hub: the views' timer, the canvas selection they follow, and the model run over the plane.
 
 Each turn refreshes the views due, one after another, until SLICE_S is spent — counting each refresh and
-the paints it will cause, estimated by those its last refresh caused (paints come after the turn, all at once: six
-views redrawn together at the end of a run stalled the window 160–250 ms). The rest wait for the next
-turn, in rotation. While training runs, the views share the GUI thread with everything else and the
-training process shares the machine's cores with the GUI: the next turn then also waits until the turn's
-cost — its refreshes and the paints they caused — is at most GUI_SHARE of the time since the last. When
-idle, a turn waits likewise for IDLE_SHARE: a turn that built a plot (25-45 ms) is followed by a pass of the event
-loop for its paints and the user's input, not by the next build at once (chained, they stalled the window
-0.1-0.13 s when a big project's data arrived).
+the paints it will cause, estimated by those its last refresh caused (paints come after the turn, all at
+once: six views redrawn together at the end of a run stalled the window 160–250 ms). The rest wait for the
+next turn, in rotation. The next turn also waits until the last one's cost — its refreshes and the paints
+they caused — is at most a share of the time since it began: GUI_SHARE while training runs (the training
+process shares the machine's cores with the GUI), IDLE_SHARE otherwise (a turn that built a plot, 25-45 ms,
+is followed by a pass of the event loop for its paints and the user's input: builds chained one after
+another stalled the window 0.1-0.13 s when a big project's data arrived).
 """
 from __future__ import annotations
 
